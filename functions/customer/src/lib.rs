@@ -1,0 +1,68 @@
+//! `GET`, `POST` and `DELETE /customers/{id}`, where `{id}` is an id or an email address.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::CustomerChange;
+use shared::store::{AvatarStore, Store};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Customer];
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+        match request.method.as_str() {
+            "POST" => update(app, &request).await,
+            "DELETE" => delete(app, &request).await,
+            _ => fetch(app, &request).await,
+        }
+    })
+    .await
+}
+
+async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = app.customer_id(&request.team, request.parameter()).await?;
+    let Some(details) = app.store.customer_details(&request.team, &id).await? else {
+        return Err(ApiError::not_found("Customer"));
+    };
+
+    let mut body = app.customer_row(&details.customer).await?;
+    let interactions: Vec<Value> = details.interactions.iter().map(|interaction| interaction.to_json()).collect();
+    body.insert("interactions".into(), Value::Array(interactions));
+    // NOTE: organizations are not stored yet, so no customer embeds one.
+    body.insert("organization".into(), Value::Null);
+    body.insert("notes".into(), json!([]));
+    Ok(ok(&Value::Object(body)))
+}
+
+async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = app.customer_id(&request.team, request.parameter()).await?;
+    let body = read_object(request)?;
+    let fields = app.store.fields(&request.team).await?;
+    let change = CustomerChange::from_body(&body, &fields)?;
+    change.check_update(&fields)?;
+
+    let updated = app.store.update_customer(&request.team, &id, &change, "Customer updated").await;
+    let updated = updated.map_err(|error| not_found_as_customer(error.into()))?;
+    Ok(ok(&json!({"success": "Customer updated", "id": updated.id})))
+}
+
+async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = app.customer_id(&request.team, request.parameter()).await?;
+    let deleted = app.store.delete_customer(&request.team, &id).await;
+    let deleted = deleted.map_err(|error| not_found_as_customer(error.into()))?;
+
+    if let Some(key) = &deleted.avatar_key {
+        // The customer is gone either way; an image left behind is found by its key prefix
+        // `teams/{team}/customers/{id}/` and removed by the bucket clean-up.
+        if let Err(error) = app.avatars.delete(key).await {
+            tracing::warn!(%error, customer_id = %id, "avatar removal failed after customer delete");
+        }
+    }
+    Ok(ok(&json!({"success": "Customer Deleted"})))
+}
+
+fn not_found_as_customer(error: ApiError) -> ApiError {
+    if error.status == lambda_http::http::StatusCode::NOT_FOUND { ApiError::not_found("Customer") } else { error }
+}

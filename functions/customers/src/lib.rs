@@ -1,0 +1,64 @@
+//! `GET /customers` lists and filters customers; `POST /customers` creates one.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::{CustomerChange, FieldKey, ListQuery};
+use shared::store::{AvatarStore, Store};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Customers];
+
+/// Largest unpaginated list answer, in bytes. Lambda rejects responses over 6 MB with a 502, so a
+/// longer list is refused with a 422 that asks for `per_page`.
+pub const MAX_LIST_BYTES: usize = 5_500_000;
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+        match request.method.as_str() {
+            "POST" => create(app, &request).await,
+            _ => list(app, &request).await,
+        }
+    })
+    .await
+}
+
+async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let filters_attributes = request.query.iter().any(|(name, _)| name.starts_with(FieldKey::PREFIX));
+    let fields = if filters_attributes { app.store.fields(&request.team).await? } else { Vec::new() };
+    let query = ListQuery::parse(&request.query, &fields)?;
+    let page = app.store.list_customers(&request.team, &query).await?;
+
+    let mut rows = Vec::with_capacity(page.customers.len());
+    for customer in &page.customers {
+        rows.push(Value::Object(app.customer_row(customer).await?));
+    }
+
+    let Some(paging) = query.paging else {
+        let body = Value::Array(rows);
+        if body.to_string().len() > MAX_LIST_BYTES {
+            return Err(ApiError::invalid_field(
+                "per_page",
+                format!("is required: the full list is larger than {MAX_LIST_BYTES} bytes, so request it in pages"),
+            ));
+        }
+        return Ok(ok(&body));
+    };
+    Ok(ok(&json!({
+        "meta": {
+            "total": page.total,
+            "current_page": paging.page,
+            "total_pages": paging.total_pages(page.total),
+        },
+        "customers": rows,
+    })))
+}
+
+async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let body = read_object(request)?;
+    let fields = app.store.fields(&request.team).await?;
+    let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
+    let created = app.store.create_customer(&request.team, customer).await?;
+    Ok(ok(&json!({"success": "Customer created", "id": created.id})))
+}

@@ -1,0 +1,122 @@
+//! What every handler receives: the stores, built once per process.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{Map, Value};
+
+use crate::http::ApiError;
+use crate::model::{Customer, Email, TeamId};
+use crate::store::dynamo::DynamoStore;
+use crate::store::s3::S3Avatars;
+use crate::store::{AvatarStore, Store};
+
+/// Environment variable naming the DynamoDB table.
+pub const TABLE_NAME_VAR: &str = "TABLE_NAME";
+/// Environment variable naming the S3 bucket of avatar images.
+pub const AVATAR_BUCKET_VAR: &str = "AVATAR_BUCKET";
+/// Environment variable naming the team of requests that carry no authorizer context. Meant for
+/// single-team deployments only; leave it unset when an authorizer is attached.
+pub const DEFAULT_TEAM_VAR: &str = "DEFAULT_TEAM_ID";
+
+/// The stores a handler works with.
+pub struct App<S, A> {
+    pub store: S,
+    pub avatars: A,
+    pub default_team: Option<TeamId>,
+}
+
+/// The production wiring: DynamoDB and S3.
+pub type AwsApp = App<DynamoStore, S3Avatars>;
+
+/// A configuration error found at start-up.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn required_var(name: &str) -> Result<String, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ConfigError(format!("environment variable {name} is missing or empty"))),
+    }
+}
+
+impl AwsApp {
+    /// Builds the clients from the standard AWS configuration (`AWS_REGION`, credentials,
+    /// `AWS_ENDPOINT_URL`) and the table and bucket from `TABLE_NAME` and `AVATAR_BUCKET`.
+    /// With a custom endpoint, S3 is addressed path-style, as emulators expect.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table = required_var(TABLE_NAME_VAR)?;
+        let bucket = required_var(AVATAR_BUCKET_VAR)?;
+        let default_team = match std::env::var(DEFAULT_TEAM_VAR) {
+            Ok(raw) if !raw.is_empty() => Some(
+                TeamId::parse(&raw).ok_or_else(|| ConfigError(format!("{DEFAULT_TEAM_VAR} is not a valid team id")))?,
+            ),
+            _ => None,
+        };
+
+        let config = aws_config::load_from_env().await;
+        let custom_endpoint = config.endpoint_url().is_some();
+        let dynamo = aws_sdk_dynamodb::Client::new(&config);
+        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(custom_endpoint).build();
+        let s3 = aws_sdk_s3::Client::from_conf(s3_config);
+
+        Ok(Self { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket), default_team })
+    }
+}
+
+/// Runs a function's handler in the Lambda runtime, with the stores built once before the first
+/// request. Logs follow `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`.
+pub async fn run_lambda<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static AwsApp, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let app: &'static AwsApp = Box::leak(Box::new(AwsApp::from_env().await?));
+    let handler = &handler;
+    lambda_http::run(lambda_http::service_fn(move |request: Request| {
+        let response = handler(app, request);
+        async move { Ok::<_, Infallible>(response.await) }
+    }))
+    .await
+}
+
+impl<S: Store, A: AvatarStore> App<S, A> {
+    /// Finds a customer id from a path parameter that holds an id or an email address.
+    pub async fn customer_id(&self, team: &TeamId, raw: &str) -> Result<String, ApiError> {
+        if crate::model::is_id(raw) {
+            return Ok(raw.to_string());
+        }
+        if raw.contains('@') {
+            if let Ok(email) = Email::parse(raw) {
+                if let Some(id) = self.store.customer_id_by_email(team, &email).await? {
+                    return Ok(id);
+                }
+            }
+        }
+        Err(ApiError::not_found("Customer"))
+    }
+
+    /// The customer as lists return it, with a fresh avatar URL when it has an image.
+    pub async fn customer_row(&self, customer: &Customer) -> Result<Map<String, Value>, ApiError> {
+        let mut row = customer.to_json();
+        row.insert("avatar".into(), self.avatar_url(customer).await?.into());
+        Ok(row)
+    }
+
+    pub async fn avatar_url(&self, customer: &Customer) -> Result<Option<String>, ApiError> {
+        match &customer.avatar_key {
+            Some(key) => Ok(Some(self.avatars.url(key).await?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use lambda_http::http::StatusCode;
+use serde_json::{json, Value};
+
+use crate::model::FieldErrors;
+use crate::store::StoreError;
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// An error answer of the API: one status and the JSON body
+/// `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: FieldErrors,
+    /// Methods the route accepts, sent as `Allow` with a 405.
+    pub allow: &'static [&'static str],
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), fields: FieldErrors::new(), allow: &[] }
+    }
+
+    /// 422: the fields named in `fields` are invalid.
+    pub fn validation(fields: FieldErrors) -> Self {
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let message = format!("Invalid fields: {}", names.join(", "));
+        Self { fields, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::from([(field.to_string(), vec![message.into()])]))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    pub fn method_not_allowed(allow: &'static [&'static str]) -> Self {
+        let message = format!("Method not allowed; use {}", allow.join(", "));
+        Self { allow, ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message) }
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        let message = format!("Request body is larger than the limit of {limit} bytes");
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+    }
+
+    pub fn unsupported_media_type(accepted: &str) -> Self {
+        let message = format!("Unsupported Content-Type; send {accepted}");
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Missing team; authenticate with an API key")
+    }
+
+    /// 503: the store failed. The cause goes to the log only.
+    pub fn unavailable() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service temporarily unavailable; retry later")
+    }
+
+    pub fn body(&self) -> Value {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if !self.fields.is_empty() {
+            error["fields"] = json!(self.fields);
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(fields: FieldErrors) -> Self {
+        Self::validation(fields)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::EmailTaken => Self::invalid_field("email", "is already taken by another customer"),
+            StoreError::NotFound => Self::not_found("Record"),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "store failed");
+                Self::unavailable()
+            }
+        }
+    }
+}

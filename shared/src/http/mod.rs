@@ -1,0 +1,35 @@
+//! The HTTP edge shared by every function: it turns an API Gateway request into an
+//! [`ApiRequest`] (route, team, query, body), runs the handler, maps every error to a JSON
+//! response, and logs one line per request.
+
+mod body;
+mod error;
+mod form;
+pub mod multipart;
+mod request;
+mod response;
+mod route;
+
+pub use body::{read_object, MAX_BODY_BYTES};
+pub use error::ApiError;
+pub use request::{ApiRequest, LocalContext};
+pub use response::{json, respond, ApiResponse};
+
+use serde_json::Value;
+
+/// Reads a `limit` query parameter: `default` when absent, at most `max`.
+pub fn query_limit(request: &ApiRequest, default: usize, max: usize) -> Result<usize, ApiError> {
+    let Some((_, raw)) = request.query.iter().rev().find(|(name, _)| name == "limit") else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(limit) if (1..=max).contains(&limit) => Ok(limit),
+        _ => Err(ApiError::invalid_field("limit", format!("must be a whole number from 1 to {max}"))),
+    }
+}
+
+/// A 200 answer with `body`.
+pub fn ok(body: &Value) -> ApiResponse {
+    json(lambda_http::http::StatusCode::OK, body)
+}
+pub use route::Route;

@@ -1,0 +1,134 @@
+use bytes::Bytes;
+use lambda_http::http::{HeaderMap, Method};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use super::{ApiError, Route};
+use crate::model::TeamId;
+
+/// Authorizer context key that carries the team id.
+pub const TEAM_CONTEXT_KEY: &str = "team_id";
+
+/// Request context that `local-api` attaches in place of API Gateway's.
+#[derive(Clone, Debug)]
+pub struct LocalContext {
+    pub team: TeamId,
+    pub request_id: String,
+}
+
+/// A request as handlers see it: routed, scoped to a team, with its query decoded.
+#[derive(Debug)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub route: Route,
+    /// Value of the route's path parameter (`{id}` or `{key}`), decoded.
+    pub parameter: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub team: TeamId,
+    pub request_id: String,
+}
+
+impl ApiRequest {
+    /// The path parameter, which every route that has one receives.
+    pub fn parameter(&self) -> &str {
+        self.parameter.as_deref().unwrap_or_default()
+    }
+}
+
+/// Identity of a request for logs, known before it is parsed.
+pub(super) fn request_id(request: &Request) -> String {
+    if let Some(local) = request.extensions().get::<LocalContext>() {
+        return local.request_id.clone();
+    }
+    if let Some(context) = request.lambda_context_ref() {
+        return context.request_id.clone();
+    }
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone().unwrap_or_default(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.request_id.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The team of a request: from `local-api`'s context, else from the API Gateway authorizer's
+/// context, else the configured default team of a single-team deployment.
+pub(super) fn team(request: &Request, default_team: Option<&TeamId>) -> Result<TeamId, ApiError> {
+    if let Some(local) = request.extensions().get::<LocalContext>() {
+        return Ok(local.team.clone());
+    }
+    let from_authorizer = request
+        .request_context_ref()
+        .and_then(|context| context.authorizer())
+        .and_then(|authorizer| {
+            authorizer.fields.get(TEAM_CONTEXT_KEY).or_else(|| authorizer.other.get(TEAM_CONTEXT_KEY))
+        });
+    match from_authorizer {
+        Some(Value::String(raw)) => TeamId::parse(raw).ok_or_else(ApiError::unauthorized),
+        Some(_) => Err(ApiError::unauthorized()),
+        None => default_team.cloned().ok_or_else(ApiError::unauthorized),
+    }
+}
+
+/// Decoded path segments, without the REST API stage prefix and empty segments (so a trailing
+/// slash changes nothing). Each segment is decoded on its own, so `%2F` never splits one.
+pub(super) fn path_segments(request: &Request) -> Vec<String> {
+    let raw = match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    };
+    let stage = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.stage.clone(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
+        _ => None,
+    };
+    let mut segments: Vec<&str> = raw.split('/').filter(|segment| !segment.is_empty()).collect();
+    if let Some(stage) = stage.filter(|stage| stage != "$default") {
+        if segments.first() == Some(&stage.as_str()) {
+            segments.remove(0);
+        }
+    }
+    segments.into_iter().map(|segment| percent_decode_str(segment).decode_utf8_lossy().into_owned()).collect()
+}
+
+/// Routes `request` to one of `routes`, or fails with a 404 when its path is another route's.
+pub(super) fn parse(request: Request, routes: &[Route], default_team: Option<&TeamId>) -> Result<ApiRequest, ApiError> {
+    let (route, parameter) = route_of(&request, routes)?;
+    let team = team(&request, default_team)?;
+    let request_id = request_id(&request);
+    let query = request
+        .uri()
+        .query()
+        .map(|query| form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    Ok(ApiRequest {
+        method: parts.method,
+        route,
+        parameter,
+        query,
+        headers: parts.headers,
+        body: Bytes::copy_from_slice(body.as_ref()),
+        team,
+        request_id,
+    })
+}
+
+/// The route and its path parameter: from API Gateway's `pathParameters` when it sent one of
+/// the routes' parameters, else from the path, which must resolve to one of `routes`.
+fn route_of(request: &Request, routes: &[Route]) -> Result<(Route, Option<String>), ApiError> {
+    if let Some(params) = request.path_parameters_ref() {
+        for route in routes {
+            if let Some(value) = route.parameter().and_then(|name| params.first(name)) {
+                return Ok((*route, Some(value.to_string())));
+            }
+        }
+    }
+    match Route::resolve(&path_segments(request)) {
+        Some((resolved, parameter)) if routes.contains(&resolved) => Ok((resolved, parameter)),
+        _ => Err(ApiError::not_found("Route")),
+    }
+}

@@ -1,0 +1,77 @@
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+use super::error::RETRY_AFTER_SECONDS;
+use super::request::{parse, request_id};
+use super::{ApiError, ApiRequest, Route};
+use crate::model::TeamId;
+
+pub type ApiResponse = Response<Body>;
+
+/// A JSON response with `status`.
+pub fn json(status: StatusCode, body: &Value) -> ApiResponse {
+    let mut response = Response::new(Body::Text(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+impl ApiError {
+    pub fn into_response(self) -> ApiResponse {
+        let mut response = json(self.status, &self.body());
+        if !self.allow.is_empty() {
+            if let Ok(allow) = HeaderValue::from_str(&self.allow.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}
+
+/// Runs `handler` for a request to one of `routes` and returns its answer, or the JSON error it failed
+/// with. Logs one line per request: route, method, status, latency, team and request id, never
+/// a header or the body.
+pub async fn respond<F, Fut>(routes: &[Route], request: Request, default_team: Option<&TeamId>, handler: F) -> ApiResponse
+where
+    F: FnOnce(ApiRequest) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    let started = Instant::now();
+    let method = request.method().clone();
+    let request_id = request_id(&request);
+    let mut team_id = String::new();
+    let mut route = "";
+
+    let result = match parse(request, routes, default_team) {
+        Ok(request) => {
+            team_id = request.team.to_string();
+            route = request.route.pattern();
+            let methods = request.route.methods();
+            if methods.contains(&request.method.as_str()) {
+                handler(request).await
+            } else {
+                Err(ApiError::method_not_allowed(methods))
+            }
+        }
+        Err(error) => Err(error),
+    };
+    let response = result.unwrap_or_else(ApiError::into_response);
+
+    tracing::info!(
+        route,
+        method = %method,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1_000.0,
+        team_id,
+        request_id,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,12 @@
+//! Domain crate of the Meiosis customer API: the model and its validation, the storage ports with
+//! their DynamoDB, S3 and embedded adapters, and the HTTP edge that every Lambda function and
+//! `local-api` share.
+
+pub mod app;
+pub mod http;
+pub mod model;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use http::{ApiError, ApiRequest, ApiResponse};

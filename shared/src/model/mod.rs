@@ -1,0 +1,54 @@
+//! Domain types. Each is parsed once at the edge, so code past the edge cannot hold an invalid
+//! value.
+
+mod customer;
+mod email;
+mod field;
+mod ids;
+mod interaction;
+mod list;
+mod timestamp;
+
+pub use customer::{Customer, CustomerChange, CustomerDetails, ListedCustomer, NewCustomer};
+pub use email::Email;
+pub use field::{AttributeValue, FieldDefinition, FieldKey, FieldType};
+pub use ids::{is_id, new_id, TeamId};
+pub use interaction::{Activity, Interaction};
+pub use list::{Filter, FilterField, ListQuery, Paging};
+pub use timestamp::Timestamp;
+
+/// A validation failure: field name to the messages that explain what is wrong with it.
+pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;
+
+/// Longest accepted text value (names, sources, descriptions), in characters.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
+/// Most tags a customer may carry.
+pub const MAX_TAGS: usize = 50;
+
+/// Most custom attribute values a customer may carry. Each one is also an index item written in
+/// the same DynamoDB transaction, which holds at most 100 items.
+pub const MAX_ATTRIBUTES: usize = 30;
+
+/// Checks a text value and returns it trimmed, or `None` when it is blank.
+pub(crate) fn clean_text(
+    field: &str,
+    raw: &str,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let value = raw.trim();
+    if value.chars().count() > MAX_TEXT_CHARS {
+        push_error(errors, field, format!("must be at most {MAX_TEXT_CHARS} characters"));
+        return None;
+    }
+    if value.chars().any(char::is_control) {
+        push_error(errors, field, "must not contain control characters".to_string());
+        return None;
+    }
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// Adds one message to the errors of `field`.
+pub(crate) fn push_error(errors: &mut FieldErrors, field: &str, message: String) {
+    errors.entry(field.to_string()).or_default().push(message);
+}

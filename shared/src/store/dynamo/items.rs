@@ -1,0 +1,143 @@
+//! Items and transaction steps, built from domain records.
+
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+
+use super::keys::*;
+use super::{Item, key, string, unavailable_build, unreadable};
+use crate::model::{Customer, FieldDefinition, Interaction, TeamId};
+use crate::store::StoreError;
+use crate::store::table::{LIST_INDEX, RECENT_INDEX};
+
+pub fn customer_key(team: &TeamId, id: &str) -> Item {
+    key(customer_pk(team, id), CUSTOMER_SK)
+}
+
+pub fn customer_item(team: &TeamId, customer: &Customer) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(customer).map_err(unreadable)?;
+    item.extend(customer_key(team, &customer.id));
+    item.insert(LIST_INDEX.partition_key.into(), string(list_pk(team)));
+    item.insert(LIST_INDEX.sort_key.into(), string(&customer.id));
+    item.insert(RECENT_INDEX.partition_key.into(), string(updated_pk(team)));
+    item.insert(RECENT_INDEX.sort_key.into(), string(updated_sk(customer.updated_at, &customer.id)));
+    Ok(item)
+}
+
+pub fn interaction_item(team: &TeamId, interaction: &Interaction) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(interaction).map_err(unreadable)?;
+    item.extend(key(
+        customer_pk(team, &interaction.customer_id),
+        interaction_sk(interaction.created_at, &interaction.id),
+    ));
+    item.insert(RECENT_INDEX.partition_key.into(), string(activity_pk(team)));
+    item.insert(
+        RECENT_INDEX.sort_key.into(),
+        string(format!("{}#{}", interaction.created_at.sort_key(), interaction.id)),
+    );
+    Ok(item)
+}
+
+pub fn field_item(team: &TeamId, field: &FieldDefinition) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(field).map_err(unreadable)?;
+    item.extend(key(fields_pk(team), field.key.as_str()));
+    Ok(item)
+}
+
+pub fn email_lock_key(team: &TeamId, customer: &Customer) -> Item {
+    key(email_lock_pk(team, &customer.email.normalized()), EMAIL_LOCK_SK)
+}
+
+pub fn counter_key(team: &TeamId) -> Item {
+    key(team_pk(team), COUNTER_SK)
+}
+
+/// Keys of the index items that make `customer` findable by each of its filterable values.
+pub fn index_keys(team: &TeamId, customer: &Customer) -> Vec<Item> {
+    customer
+        .index_values()
+        .into_iter()
+        .map(|(field, value)| key(index_pk(team, &field), index_sk(&value, &customer.id)))
+        .collect()
+}
+
+/// Puts `item` if no item has its key yet.
+pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Puts `item` over whatever is stored under its key.
+pub fn put(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder().table_name(table).set_item(Some(item)).build().map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Puts `item` only if the stored item still has `version`.
+pub fn put_if_version(table: &str, item: Item, version: u64) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("version = :version")
+        .expression_attribute_values(":version", aws_sdk_dynamodb::types::AttributeValue::N(version.to_string()))
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Puts the email lock of `customer`, unless another customer holds it.
+pub fn put_email_lock(table: &str, team: &TeamId, customer: &Customer) -> Result<TransactWriteItem, StoreError> {
+    let mut item = email_lock_key(team, customer);
+    item.insert("customer_id".into(), string(&customer.id));
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk) OR customer_id = :id")
+        .expression_attribute_values(":id", string(&customer.id))
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+pub fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder().table_name(table).set_key(Some(key)).build().map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// Deletes the customer item only if it still has `version`.
+pub fn delete_if_version(table: &str, key: Item, version: u64) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression("version = :version")
+        .expression_attribute_values(":version", aws_sdk_dynamodb::types::AttributeValue::N(version.to_string()))
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// Adds `delta` to the team's customer counter, creating it at zero.
+pub fn count_customers(table: &str, team: &TeamId, delta: i64) -> Result<TransactWriteItem, StoreError> {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(counter_key(team)))
+        .update_expression("ADD customers :delta")
+        .expression_attribute_values(":delta", aws_sdk_dynamodb::types::AttributeValue::N(delta.to_string()))
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Holds only if the customer exists.
+pub fn customer_exists(table: &str, team: &TeamId, id: &str) -> Result<TransactWriteItem, StoreError> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(customer_key(team, id)))
+        .condition_expression("attribute_exists(pk)")
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}

@@ -1,0 +1,109 @@
+//! Key formats of every item in the table, in one place. Team ids contain no `#` (they are
+//! checked at the edge), so no key of one team can equal a key of another.
+
+use crate::model::{TeamId, Timestamp};
+
+/// Sort key of a customer item; its interactions sort after it under the same partition key.
+pub const CUSTOMER_SK: &str = "C";
+const INTERACTION_PREFIX: &str = "I#";
+pub const EMAIL_LOCK_SK: &str = "E";
+pub const COUNTER_SK: &str = "COUNT";
+
+/// Separates an indexed value from the customer id in an index item's sort key. Stored values
+/// cannot contain control characters, so it never occurs inside a value.
+pub const VALUE_END: char = '\u{1f}';
+/// Marks an indexed value that was cut to [`MAX_INDEXED_BYTES`], so that it never matches an
+/// exact filter.
+pub const VALUE_CUT: char = '\u{1e}';
+/// Longest value written into an index sort key; DynamoDB allows 1,024 bytes for the whole key.
+pub const MAX_INDEXED_BYTES: usize = 800;
+
+/// Partition key of a customer and its interactions.
+pub fn customer_pk(team: &TeamId, id: &str) -> String {
+    format!("T#{team}#C#{id}")
+}
+
+pub fn interaction_sk(created_at: Timestamp, id: &str) -> String {
+    format!("{INTERACTION_PREFIX}{}#{id}", created_at.sort_key())
+}
+
+pub fn interaction_prefix() -> &'static str {
+    INTERACTION_PREFIX
+}
+
+/// Partition key of the item that reserves an email address within a team.
+pub fn email_lock_pk(team: &TeamId, normalized_email: &str) -> String {
+    format!("T#{team}#E#{normalized_email}")
+}
+
+/// Partition key of the index items of one filterable field.
+pub fn index_pk(team: &TeamId, field: &str) -> String {
+    format!("T#{team}#X#{field}")
+}
+
+/// Sort key of an index item: the value (cut to fit), its end mark, and the customer id.
+pub fn index_sk(value: &str, customer_id: &str) -> String {
+    if value.len() <= MAX_INDEXED_BYTES {
+        return format!("{value}{VALUE_END}{customer_id}");
+    }
+    let mut cut = MAX_INDEXED_BYTES;
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{VALUE_CUT}{VALUE_END}{customer_id}", &value[..cut])
+}
+
+/// Prefix of the index items that a filter selects.
+pub fn index_query_prefix(value: &str, prefix: bool) -> String {
+    if prefix { value.to_string() } else { format!("{value}{VALUE_END}") }
+}
+
+/// Partition key of the team's counters.
+pub fn team_pk(team: &TeamId) -> String {
+    format!("T#{team}")
+}
+
+/// Partition key of the team's field definitions.
+pub fn fields_pk(team: &TeamId) -> String {
+    format!("T#{team}#F")
+}
+
+/// `list` index partition of the team's customers.
+pub fn list_pk(team: &TeamId) -> String {
+    format!("T#{team}#C")
+}
+
+/// `recent` index partition of the team's customers by update time.
+pub fn updated_pk(team: &TeamId) -> String {
+    format!("T#{team}#U")
+}
+
+pub fn updated_sk(updated_at: Timestamp, id: &str) -> String {
+    format!("{}#{id}", updated_at.sort_key())
+}
+
+/// `recent` index partition of the team's interactions by creation time.
+pub fn activity_pk(team: &TeamId) -> String {
+    format!("T#{team}#A")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_index_value_is_cut_and_marked() {
+        let value = "é".repeat(500);
+        let sk = index_sk(&value, "c1");
+        assert!(sk.len() <= MAX_INDEXED_BYTES + 8);
+        assert!(sk.ends_with("\u{1e}\u{1f}c1"));
+        assert!(!sk.starts_with(&index_query_prefix(&value[..MAX_INDEXED_BYTES], false)));
+    }
+
+    #[test]
+    fn exact_prefix_does_not_match_longer_value() {
+        let sk = index_sk("org12", "c1");
+        assert!(!sk.starts_with(&index_query_prefix("org1", false)));
+        assert!(sk.starts_with(&index_query_prefix("org12", false)));
+    }
+}

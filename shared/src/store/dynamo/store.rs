@@ -1,0 +1,486 @@
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+
+use super::items::*;
+use super::keys::*;
+use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, string, unavailable, unreadable};
+use crate::model::{
+    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, Filter,
+    Interaction, ListQuery, NewCustomer, TeamId, Timestamp, new_id,
+};
+use crate::store::table::{LIST_INDEX, RECENT_INDEX};
+use crate::store::{CustomerPage, Store, StoreError};
+
+impl DynamoStore {
+    async fn get_customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(customer_key(team, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.map(|item| serde_dynamo::from_item(item).map_err(unreadable)).transpose()
+    }
+
+    /// Steps that move index items and the email lock from `old` to `new`.
+    fn index_changes(&self, team: &TeamId, old: &Customer, new: &Customer) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let old_keys = index_keys(team, old);
+        let new_keys = index_keys(team, new);
+        let mut steps = Vec::new();
+        for stale in old_keys.iter().filter(|key| !new_keys.contains(key)) {
+            steps.push(delete(&self.table, stale.clone())?);
+        }
+        for fresh in new_keys.into_iter().filter(|key| !old_keys.contains(key)) {
+            steps.push(put(&self.table, index_item(fresh, &new.id))?);
+        }
+        Ok(steps)
+    }
+
+    /// Ids of the customers that `filter` selects, in id order.
+    async fn filter_ids(&self, team: &TeamId, filter: &Filter) -> Result<Vec<String>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", string(index_pk(team, filter.field.name())))
+            .expression_attribute_values(":prefix", string(index_query_prefix(&filter.value, filter.prefix)))
+            .projection_expression("customer_id");
+        let ids: BTreeSet<String> = self
+            .query_all(request)
+            .await?
+            .into_iter()
+            .filter_map(|mut item| match item.remove("customer_id") {
+                Some(AttributeValue::S(id)) => Some(id),
+                _ => None,
+            })
+            .collect();
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Reads customers by id, keeping the order of `ids` and leaving out missing ones.
+    async fn customers_by_id(&self, team: &TeamId, ids: &[String]) -> Result<Vec<Customer>, StoreError> {
+        let keys = ids.iter().map(|id| customer_key(team, id)).collect();
+        let mut found: HashMap<String, Customer> = HashMap::new();
+        for item in self.batch_get(keys).await? {
+            let customer: Customer = serde_dynamo::from_item(item).map_err(unreadable)?;
+            found.insert(customer.id.clone(), customer);
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn customer_count(&self, team: &TeamId) -> Result<u64, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(counter_key(team)))
+            .projection_expression("customers")
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let count = output.item.and_then(|mut item| match item.remove("customers") {
+            Some(AttributeValue::N(number)) => number.parse::<u64>().ok(),
+            _ => None,
+        });
+        Ok(count.unwrap_or(0))
+    }
+
+    /// Lists without filters: the counter gives the total, the `list` index the rows.
+    async fn list_all(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(LIST_INDEX.name)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", string(list_pk(team)));
+
+        let Some(paging) = query.paging else {
+            let customers = read_customers(self.query_all(request).await?)?;
+            let total = customers.len() as u64;
+            return Ok(CustomerPage { customers, total });
+        };
+
+        let total = self.customer_count(team).await?;
+        let mut skip = paging.offset();
+        let mut customers = Vec::new();
+        let mut start = None;
+        // NOTE: pages far from the start read every item before them; a keys-only index would
+        // let a page jump skip them more cheaply.
+        loop {
+            let wanted = (skip + paging.per_page as usize - customers.len()).min(1_000) as i32;
+            let page = request.clone().limit(wanted).set_exclusive_start_key(start).send().await.map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                if skip > 0 {
+                    skip -= 1;
+                } else if customers.len() < paging.per_page as usize {
+                    customers.push(serde_dynamo::from_item(item).map_err(unreadable)?);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() || customers.len() == paging.per_page as usize {
+                return Ok(CustomerPage { customers, total });
+            }
+        }
+    }
+
+    /// Lists with filters: the first filter's index items give the candidates, the customers
+    /// read for them are checked against every filter.
+    async fn list_filtered(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
+        let driver = query
+            .filters
+            .iter()
+            .max_by_key(|filter| (!filter.prefix, filter.value.len()))
+            .expect("list_filtered needs a filter");
+        let ids = self.filter_ids(team, driver).await?;
+        let matching = |customers: Vec<Customer>| -> Vec<Customer> {
+            customers
+                .into_iter()
+                .filter(|customer| query.filters.iter().all(|filter| filter.matches(customer)))
+                .collect()
+        };
+
+        match query.paging {
+            Some(paging) if query.filters.len() == 1 => {
+                let total = ids.len() as u64;
+                let page: Vec<String> = ids.into_iter().skip(paging.offset()).take(paging.per_page as usize).collect();
+                let customers = matching(self.customers_by_id(team, &page).await?);
+                Ok(CustomerPage { customers, total })
+            }
+            paging => {
+                let all = matching(self.customers_by_id(team, &ids).await?);
+                let total = all.len() as u64;
+                let customers = match paging {
+                    Some(paging) => all.into_iter().skip(paging.offset()).take(paging.per_page as usize).collect(),
+                    None => all,
+                };
+                Ok(CustomerPage { customers, total })
+            }
+        }
+    }
+
+    /// Deletes everything still stored under the customer's partition key (interactions), in
+    /// batches of 25. The customer item itself is gone by then, so nothing new can be added.
+    async fn delete_children(&self, team: &TeamId, id: &str) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", string(customer_pk(team, id)))
+            .projection_expression("pk, sk")
+            .consistent_read(true);
+        let keys = self.query_all(request).await?;
+        for chunk in keys.chunks(25) {
+            let mut pending: Vec<_> = chunk
+                .iter()
+                .map(|key| {
+                    let delete = aws_sdk_dynamodb::types::DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .map_err(super::unavailable_build)?;
+                    Ok(aws_sdk_dynamodb::types::WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = output.unprocessed_items.and_then(|mut rest| rest.remove(&self.table)).unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    back_off(attempt).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn index_item(mut key: Item, customer_id: &str) -> Item {
+    key.insert("customer_id".into(), string(customer_id));
+    key
+}
+
+fn read_customers(items: Vec<Item>) -> Result<Vec<Customer>, StoreError> {
+    items.into_iter().map(|item| serde_dynamo::from_item(item).map_err(unreadable)).collect()
+}
+
+fn too_many_conflicts() -> StoreError {
+    StoreError::Unavailable(format!("write lost {WRITE_ATTEMPTS} races in a row"))
+}
+
+impl Store for DynamoStore {
+    async fn create_customer(&self, team: &TeamId, customer: NewCustomer) -> Result<Customer, StoreError> {
+        let customer = customer.into_customer(new_id(), Timestamp::now());
+        let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
+
+        // The email lock is step 1, so a failed condition there means the email is taken.
+        let mut steps = vec![
+            put_new(&self.table, customer_item(team, &customer)?)?,
+            put_email_lock(&self.table, team, &customer)?,
+            count_customers(&self.table, team, 1)?,
+            put(&self.table, interaction_item(team, &created)?)?,
+        ];
+        for index in index_keys(team, &customer) {
+            steps.push(put(&self.table, index_item(index, &customer.id))?);
+        }
+
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match self.transact(steps.clone()).await {
+                Ok(()) => return Ok(customer),
+                Err(TransactionFailure::Conditions(failed)) if failed.contains(&1) => {
+                    return Err(StoreError::EmailTaken);
+                }
+                Err(TransactionFailure::Conditions(_)) => {
+                    return Err(StoreError::Unavailable("new customer id already in use".into()));
+                }
+                Err(TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", string(customer_pk(team, id)))
+            .consistent_read(true);
+        let mut customer = None;
+        let mut interactions = Vec::new();
+        for item in self.query_all(request).await? {
+            let sk = match item.get("sk") {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => continue,
+            };
+            if sk == CUSTOMER_SK {
+                customer = Some(serde_dynamo::from_item::<_, Customer>(item).map_err(unreadable)?);
+            } else if sk.starts_with(interaction_prefix()) {
+                interactions.push(serde_dynamo::from_item::<_, Interaction>(item).map_err(unreadable)?);
+            }
+        }
+        interactions.reverse();
+        Ok(customer.map(|customer| CustomerDetails { customer, interactions }))
+    }
+
+    async fn customer_id_by_email(&self, team: &TeamId, email: &Email) -> Result<Option<String>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of_lock(team, email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.item.and_then(|mut item| match item.remove("customer_id") {
+            Some(AttributeValue::S(id)) => Some(id),
+            _ => None,
+        }))
+    }
+
+    async fn update_customer(
+        &self,
+        team: &TeamId,
+        id: &str,
+        change: &CustomerChange,
+        description: &str,
+    ) -> Result<Customer, StoreError> {
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some(old) = self.get_customer(team, id).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let mut new = old.clone();
+            change.apply(&mut new, Timestamp::now());
+            let event = Interaction::by_api(id, description, new.updated_at);
+
+            let mut steps = vec![put_if_version(&self.table, customer_item(team, &new)?, old.version)?];
+            let email_moves = old.email.normalized() != new.email.normalized();
+            if email_moves {
+                steps.push(put_email_lock(&self.table, team, &new)?);
+                steps.push(delete(&self.table, email_lock_key(team, &old))?);
+            }
+            steps.push(put(&self.table, interaction_item(team, &event)?)?);
+            steps.extend(self.index_changes(team, &old, &new)?);
+
+            match self.transact(steps).await {
+                Ok(()) => return Ok(new),
+                Err(TransactionFailure::Conditions(failed)) if email_moves && failed.contains(&1) => {
+                    return Err(StoreError::EmailTaken);
+                }
+                Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    async fn delete_customer(&self, team: &TeamId, id: &str) -> Result<Customer, StoreError> {
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some(old) = self.get_customer(team, id).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let mut steps = vec![
+                delete_if_version(&self.table, customer_key(team, id), old.version)?,
+                delete(&self.table, email_lock_key(team, &old))?,
+                count_customers(&self.table, team, -1)?,
+            ];
+            for index in index_keys(team, &old) {
+                steps.push(delete(&self.table, index)?);
+            }
+            match self.transact(steps).await {
+                Ok(()) => {
+                    self.delete_children(team, id).await?;
+                    return Ok(old);
+                }
+                Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    async fn list_customers(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
+        if query.filters.is_empty() {
+            self.list_all(team, query).await
+        } else {
+            self.list_filtered(team, query).await
+        }
+    }
+
+    async fn latest_customers(&self, team: &TeamId, limit: usize) -> Result<Vec<Customer>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(RECENT_INDEX.name)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", string(updated_pk(team)))
+            .scan_index_forward(false)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        read_customers(output.items.unwrap_or_default())
+    }
+
+    async fn recent_activity(&self, team: &TeamId, limit: usize) -> Result<Vec<Activity>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(RECENT_INDEX.name)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", string(activity_pk(team)))
+            .scan_index_forward(false)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let interactions: Vec<Interaction> = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(unreadable))
+            .collect::<Result<_, _>>()?;
+
+        let ids: Vec<String> = interactions
+            .iter()
+            .map(|interaction| interaction.customer_id.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let customers: HashMap<String, Customer> = self
+            .customers_by_id(team, &ids)
+            .await?
+            .into_iter()
+            .map(|customer| (customer.id.clone(), customer))
+            .collect();
+
+        Ok(interactions
+            .into_iter()
+            .filter_map(|interaction| {
+                let customer = customers.get(&interaction.customer_id)?.clone();
+                Some(Activity { interaction, customer })
+            })
+            .collect())
+    }
+
+    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction) -> Result<(), StoreError> {
+        let steps = vec![
+            customer_exists(&self.table, team, &interaction.customer_id)?,
+            put(&self.table, interaction_item(team, interaction)?)?,
+        ];
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match self.transact(steps.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(TransactionFailure::Conditions(_)) => return Err(StoreError::NotFound),
+                Err(TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    async fn fields(&self, team: &TeamId) -> Result<Vec<FieldDefinition>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", string(fields_pk(team)))
+            .consistent_read(true);
+        self.query_all(request)
+            .await?
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(unreadable))
+            .collect()
+    }
+
+    async fn put_field(&self, team: &TeamId, field: &FieldDefinition) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(field_item(team, field)?))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn delete_field(&self, team: &TeamId, key: &FieldKey) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(super::key(fields_pk(team), key.as_str())))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::NotFound)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+}
+
+fn key_of_lock(team: &TeamId, email: &Email) -> Item {
+    super::key(email_lock_pk(team, &email.normalized()), EMAIL_LOCK_SK)
+}

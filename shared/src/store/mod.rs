@@ -1,0 +1,160 @@
+//! Storage ports and their adapters. Handlers depend on [`Store`] and [`AvatarStore`] only;
+//! `dynamo` and `s3` serve Lambda, `embedded` serves `local-api` and fast handler tests, and one
+//! contract test suite holds all of them to the same behaviour.
+
+pub mod dynamo;
+pub mod embedded;
+pub mod local_avatars;
+pub mod s3;
+pub mod table;
+
+use std::future::Future;
+
+use crate::model::{
+    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey,
+    Interaction, ListQuery, NewCustomer, TeamId,
+};
+
+/// A storage failure. The variants that a client causes map to 4xx answers; `Unavailable` is the
+/// store failing and maps to 503.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// Another customer of the team has this email address.
+    EmailTaken,
+    /// The record does not exist (or belongs to another team).
+    NotFound,
+    /// The store failed or timed out; the message goes to the log, never to the client.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::EmailTaken => f.write_str("email address already in use"),
+            Self::NotFound => f.write_str("record not found"),
+            Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// One page of a customer list, or every match when the query has no paging.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerPage {
+    pub customers: Vec<Customer>,
+    /// Exact number of matches.
+    pub total: u64,
+}
+
+/// Storage of customers, their interactions and the team's field definitions. Every method is
+/// scoped to one team, and no method can reach another team's records.
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new customer with a recorded `created` interaction. Fails with
+    /// [`StoreError::EmailTaken`] when the email, compared case-insensitively, is in use.
+    fn create_customer(
+        &self,
+        team: &TeamId,
+        customer: NewCustomer,
+    ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
+
+    /// Returns the customer with its interactions, newest first.
+    fn customer_details(
+        &self,
+        team: &TeamId,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<CustomerDetails>, StoreError>> + Send;
+
+    /// Returns the id of the customer with this email, compared case-insensitively.
+    fn customer_id_by_email(
+        &self,
+        team: &TeamId,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Applies `change` to the stored customer and records `description` as an interaction, in
+    /// one atomic write. Concurrent updates of other fields are not lost.
+    fn update_customer(
+        &self,
+        team: &TeamId,
+        id: &str,
+        change: &CustomerChange,
+        description: &str,
+    ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
+
+    /// Deletes the customer and everything that belongs to it; returns the deleted record so the
+    /// caller can remove its avatar.
+    fn delete_customer(
+        &self,
+        team: &TeamId,
+        id: &str,
+    ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
+
+    /// Lists customers in creation order.
+    fn list_customers(
+        &self,
+        team: &TeamId,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<CustomerPage, StoreError>> + Send;
+
+    /// Returns the `limit` most recently updated customers, newest first.
+    fn latest_customers(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Customer>, StoreError>> + Send;
+
+    /// Returns the team's `limit` most recent interactions with their customers, newest first.
+    fn recent_activity(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send;
+
+    /// Records an interaction. Fails with [`StoreError::NotFound`] when the customer is gone.
+    fn add_interaction(
+        &self,
+        team: &TeamId,
+        interaction: &Interaction,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Returns the team's custom attribute definitions, ordered by key.
+    fn fields(&self, team: &TeamId) -> impl Future<Output = Result<Vec<FieldDefinition>, StoreError>> + Send;
+
+    /// Creates or replaces a custom attribute definition.
+    fn put_field(
+        &self,
+        team: &TeamId,
+        field: &FieldDefinition,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes a definition. Fails with [`StoreError::NotFound`] when it does not exist.
+    fn delete_field(&self, team: &TeamId, key: &FieldKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// An avatar image to store.
+#[derive(Clone, Debug)]
+pub struct AvatarUpload {
+    pub bytes: bytes::Bytes,
+    /// `image/png` or `image/jpeg`, as sniffed from the bytes.
+    pub content_type: &'static str,
+    pub extension: &'static str,
+}
+
+/// Storage of avatar images.
+pub trait AvatarStore: Send + Sync + 'static {
+    /// Stores the image under `key`.
+    fn put(&self, key: &str, upload: &AvatarUpload) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes the image under `key`; a missing object is not an error.
+    fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Returns a URL that fetches the image for at least an hour without making it public.
+    fn url(&self, key: &str) -> impl Future<Output = Result<String, StoreError>> + Send;
+}
+
+/// Builds the storage key of a new avatar. The random part makes every upload a new object, so
+/// a URL issued for an old image never shows a newer one, and keys cannot be guessed.
+pub fn avatar_key(team: &TeamId, customer_id: &str, extension: &str) -> String {
+    format!("teams/{team}/customers/{customer_id}/avatar-{}.{extension}", uuid::Uuid::new_v4().simple())
+}

@@ -1,0 +1,75 @@
+//! The DynamoDB table's key schema and indexes, defined once. Tests create their table from
+//! this definition, and a test checks that `template.yaml` declares the same.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+
+/// Partition key of every item.
+pub const PK: &str = "pk";
+/// Sort key of every item.
+pub const SK: &str = "sk";
+
+/// A global secondary index of the table.
+pub struct IndexDefinition {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+/// Customers of a team in id order, which is creation order.
+pub const LIST_INDEX: IndexDefinition =
+    IndexDefinition { name: "list", partition_key: "gsi1pk", sort_key: "gsi1sk" };
+
+/// Customers of a team by `updated_at`, and interactions of a team by `created_at`.
+pub const RECENT_INDEX: IndexDefinition =
+    IndexDefinition { name: "recent", partition_key: "gsi2pk", sort_key: "gsi2sk" };
+
+pub const INDEXES: [IndexDefinition; 2] = [LIST_INDEX, RECENT_INDEX];
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("key schema has a name and a type")
+}
+
+fn string_attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition has a name and a type")
+}
+
+/// Creates the table as `template.yaml` declares it (on-demand billing, both indexes projecting
+/// all attributes).
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(PK, KeyType::Hash))
+        .key_schema(key(SK, KeyType::Range))
+        .attribute_definitions(string_attribute(PK))
+        .attribute_definitions(string_attribute(SK));
+
+    for index in INDEXES {
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name(index.name)
+            .key_schema(key(index.partition_key, KeyType::Hash))
+            .key_schema(key(index.sort_key, KeyType::Range))
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .expect("index has a name, keys and a projection");
+        request = request
+            .global_secondary_indexes(gsi)
+            .attribute_definitions(string_attribute(index.partition_key))
+            .attribute_definitions(string_attribute(index.sort_key));
+    }
+
+    request.send().await?;
+    Ok(())
+}
