@@ -7,6 +7,8 @@ pub mod http;
 pub mod model;
 pub mod store;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use app::App;
 pub use http::{ApiError, ApiRequest, ApiResponse};

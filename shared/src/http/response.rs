@@ -36,8 +36,8 @@ impl ApiError {
 }
 
 /// Runs `handler` for a request to one of `routes` and returns its answer, or the JSON error it failed
-/// with. Logs one line per request: route, method, status, latency, team and request id, never
-/// a header or the body.
+/// with. Logs one line per request: route, method, path, status, latency, team and request id,
+/// never a header, the query or the body.
 pub async fn respond<F, Fut>(routes: &[Route], request: Request, default_team: Option<&TeamId>, handler: F) -> ApiResponse
 where
     F: FnOnce(ApiRequest) -> Fut,
@@ -45,6 +45,7 @@ where
 {
     let started = Instant::now();
     let method = request.method().clone();
+    let path = request.uri().path().to_string();
     let request_id = request_id(&request);
     let mut team_id = String::new();
     let mut route = "";
@@ -67,6 +68,7 @@ where
     tracing::info!(
         route,
         method = %method,
+        path,
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1_000.0,
         team_id,

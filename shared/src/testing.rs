@@ -1,0 +1,103 @@
+//! Test helpers shared by the workspace's crates: API Gateway event fixtures from `events/`,
+//! and stores on the embedded adapter or on a moto server at `MOTO_ENDPOINT` (default
+//! `http://127.0.0.1:5000`). Nothing here reads the AWS environment, so tests never reach AWS.
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+use crate::model::TeamId;
+use crate::store::dynamo::DynamoStore;
+use crate::store::embedded::EmbeddedStore;
+use crate::store::local_avatars::LocalAvatars;
+use crate::store::s3::S3Avatars;
+use crate::store::table::create_table;
+use crate::App;
+
+/// Team that the authorizer context of every fixture in `events/` names.
+pub const EVENT_TEAM: &str = "team-events";
+
+/// Customer id that fixtures for `/customers/{id}` routes carry; tests replace it.
+pub const EVENT_CUSTOMER_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d7e";
+
+/// Reads a fixture from the workspace's `events/` folder.
+pub fn event(name: &str) -> Value {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// Reads a fixture with every occurrence of the fixture customer id replaced by `id`.
+pub fn event_for_customer(name: &str, id: &str) -> Value {
+    let text = event(name).to_string().replace(EVENT_CUSTOMER_ID, id);
+    serde_json::from_str(&text).expect("replacing an id keeps the JSON valid")
+}
+
+/// Turns an event into the request that `lambda_http` hands a function.
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is an API Gateway event")
+}
+
+/// Status and JSON body of a handler's response.
+pub fn read(response: Response<Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = match response.body() {
+        Body::Empty => Value::Null,
+        Body::Text(text) => serde_json::from_str(text).expect("response body is JSON"),
+        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("response body is JSON"),
+        _ => Value::Null,
+    };
+    (status, body)
+}
+
+pub fn team(name: &str) -> TeamId {
+    TeamId::parse(name).expect("test team ids are valid")
+}
+
+/// An app on the embedded store, in memory.
+pub fn embedded_app() -> App<EmbeddedStore, LocalAvatars> {
+    App {
+        store: EmbeddedStore::in_memory(),
+        avatars: LocalAvatars::in_memory("http://127.0.0.1:3000"),
+        default_team: None,
+    }
+}
+
+/// Endpoint of the moto server that DynamoDB and S3 tests use.
+pub fn moto_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:5000".to_string())
+}
+
+fn credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "tests")
+}
+
+/// An app on DynamoDB and S3 at the moto server, with a new table and bucket of its own.
+pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
+    let endpoint = moto_endpoint();
+    let dynamo_config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .credentials_provider(credentials())
+        .build();
+    let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo_config);
+    let s3_config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .credentials_provider(credentials())
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(s3_config);
+
+    let suffix = crate::model::new_id();
+    let table = format!("customers-{suffix}");
+    let bucket = format!("avatars-{}", &suffix[16..]);
+    create_table(&dynamo, &table)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a table on moto at {endpoint} (start it with `moto_server -H 127.0.0.1 -p 5000`): {e:?}"));
+    s3.create_bucket().bucket(&bucket).send().await.expect("moto creates the bucket");
+
+    App { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket), default_team: None }
+}

@@ -1,0 +1,370 @@
+//! Storage contract: every adapter of `Store` must pass the same tests. Each test runs on the
+//! embedded store and on DynamoDB at the moto server.
+
+use serde_json::{json, Value};
+use shared::model::{CustomerChange, FieldDefinition, FieldKey, Interaction, ListQuery, NewCustomer, TeamId, Timestamp};
+use shared::store::{Store, StoreError};
+use shared::testing::{embedded_app, moto_app, team};
+
+fn new_customer(body: Value) -> NewCustomer {
+    new_customer_with(body, &[])
+}
+
+fn new_customer_with(body: Value, fields: &[FieldDefinition]) -> NewCustomer {
+    CustomerChange::from_body(body.as_object().unwrap(), fields).unwrap().into_new(fields).unwrap()
+}
+
+fn change(body: Value) -> CustomerChange {
+    change_with(body, &[])
+}
+
+fn change_with(body: Value, fields: &[FieldDefinition]) -> CustomerChange {
+    CustomerChange::from_body(body.as_object().unwrap(), fields).unwrap()
+}
+
+fn query(pairs: &[(&str, &str)], fields: &[FieldDefinition]) -> ListQuery {
+    let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    ListQuery::parse(&pairs, fields).unwrap()
+}
+
+fn field(body: Value) -> FieldDefinition {
+    FieldDefinition::from_body(body.as_object().unwrap()).unwrap()
+}
+
+fn emails(customers: &[shared::model::Customer]) -> Vec<&str> {
+    customers.iter().map(|customer| customer.email.as_str()).collect()
+}
+
+async fn create_stores_and_reads_back<S: Store>(store: &S, team: &TeamId) {
+    let created = store
+        .create_customer(team, new_customer(json!({"email": "jdoe@example.com", "first": "John", "tags": ["vip", "vip"], "assignedUser": 562})))
+        .await
+        .unwrap();
+
+    let details = store.customer_details(team, &created.id).await.unwrap().unwrap();
+    assert_eq!(details.customer, created);
+    assert_eq!(details.customer.tags, vec!["vip"]);
+    assert_eq!(details.customer.assigned_user, Some(562));
+    assert_eq!(details.customer.middle, None);
+    assert_eq!(details.interactions.len(), 1);
+    assert_eq!(details.interactions[0].source, "API");
+    assert_eq!(details.interactions[0].description, "Customer created");
+}
+
+async fn email_is_unique_ignoring_case<S: Store>(store: &S, team: &TeamId) {
+    store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"}))).await.unwrap();
+
+    let second = store.create_customer(team, new_customer(json!({"email": "jane@example.test"}))).await;
+    assert_eq!(second.unwrap_err(), StoreError::EmailTaken);
+
+    let email = shared::model::Email::parse("JANE@example.TEST").unwrap();
+    assert!(store.customer_id_by_email(team, &email).await.unwrap().is_some());
+}
+
+async fn concurrent_creates_keep_one<S: Store>(store: &S, team: &TeamId) {
+    let (first, second) = tokio::join!(
+        store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"}))),
+        store.create_customer(team, new_customer(json!({"email": "jane@example.test"}))),
+    );
+    let outcomes = [first.is_ok(), second.is_ok()];
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{first:?} {second:?}");
+    let failure = if first.is_ok() { second.unwrap_err() } else { first.unwrap_err() };
+    assert_eq!(failure, StoreError::EmailTaken);
+
+    let page = store.list_customers(team, &query(&[("page", "1")], &[])).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.customers.len(), 1);
+}
+
+async fn update_changes_only_sent_fields<S: Store>(store: &S, team: &TeamId) {
+    let created = store
+        .create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee", "tags": ["x"]})))
+        .await
+        .unwrap();
+
+    let updated = store
+        .update_customer(team, &created.id, &change(json!({"last": "Park", "tags": []})), "Customer updated")
+        .await
+        .unwrap();
+    assert_eq!(updated.first.as_deref(), Some("Ann"));
+    assert_eq!(updated.last.as_deref(), Some("Park"));
+    assert_eq!(updated.tags, Vec::<String>::new());
+    assert!(updated.updated_at > created.updated_at);
+
+    let again = store
+        .update_customer(team, &created.id, &change(json!({"tags": ["vip", "vip"]})), "Customer updated")
+        .await
+        .unwrap();
+    assert_eq!(again.tags, vec!["vip"]);
+
+    let details = store.customer_details(team, &created.id).await.unwrap().unwrap();
+    assert_eq!(details.customer, again);
+    let descriptions: Vec<&str> = details.interactions.iter().map(|i| i.description.as_str()).collect();
+    assert_eq!(descriptions, vec!["Customer updated", "Customer updated", "Customer created"]);
+}
+
+async fn update_moves_email<S: Store>(store: &S, team: &TeamId) {
+    let first = store.create_customer(team, new_customer(json!({"email": "one@example.test"}))).await.unwrap();
+    let second = store.create_customer(team, new_customer(json!({"email": "two@example.test"}))).await.unwrap();
+
+    let taken = store.update_customer(team, &second.id, &change(json!({"email": "ONE@example.test"})), "u").await;
+    assert_eq!(taken.unwrap_err(), StoreError::EmailTaken);
+
+    store.update_customer(team, &first.id, &change(json!({"email": "uno@example.test"})), "u").await.unwrap();
+    let old = shared::model::Email::parse("one@example.test").unwrap();
+    assert_eq!(store.customer_id_by_email(team, &old).await.unwrap(), None);
+    store.update_customer(team, &second.id, &change(json!({"email": "one@example.test"})), "u").await.unwrap();
+    assert_eq!(store.customer_id_by_email(team, &old).await.unwrap(), Some(second.id.clone()));
+
+    let filtered = store.list_customers(team, &query(&[("email", "uno")], &[])).await.unwrap();
+    assert_eq!(emails(&filtered.customers), vec!["uno@example.test"]);
+    let stale = store.list_customers(team, &query(&[("email", "two")], &[])).await.unwrap();
+    assert_eq!(stale.total, 0);
+}
+
+async fn concurrent_updates_keep_both<S: Store>(store: &S, team: &TeamId) {
+    let created = store.create_customer(team, new_customer(json!({"email": "c@example.test"}))).await.unwrap();
+    let first = change(json!({"first": "Cora"}));
+    let last = change(json!({"last": "Diaz"}));
+    let (a, b) = tokio::join!(
+        store.update_customer(team, &created.id, &first, "u"),
+        store.update_customer(team, &created.id, &last, "u"),
+    );
+    a.unwrap();
+    b.unwrap();
+
+    let stored = store.customer_details(team, &created.id).await.unwrap().unwrap().customer;
+    assert_eq!(stored.first.as_deref(), Some("Cora"));
+    assert_eq!(stored.last.as_deref(), Some("Diaz"));
+}
+
+async fn delete_removes_everything<S: Store>(store: &S, team: &TeamId) {
+    let created = store.create_customer(team, new_customer(json!({"email": "gone@example.test", "first": "Gus"}))).await.unwrap();
+    let kept = store.create_customer(team, new_customer(json!({"email": "kept@example.test"}))).await.unwrap();
+    let tracked = Interaction::by_api(&created.id, "Called", Timestamp::now());
+    store.add_interaction(team, &tracked).await.unwrap();
+
+    let deleted = store.delete_customer(team, &created.id).await.unwrap();
+    assert_eq!(deleted.id, created.id);
+
+    assert_eq!(store.customer_details(team, &created.id).await.unwrap(), None);
+    assert_eq!(store.delete_customer(team, &created.id).await.unwrap_err(), StoreError::NotFound);
+    let email = shared::model::Email::parse("gone@example.test").unwrap();
+    assert_eq!(store.customer_id_by_email(team, &email).await.unwrap(), None);
+    let page = store.list_customers(team, &query(&[("page", "1")], &[])).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(emails(&page.customers), vec!["kept@example.test"]);
+    assert_eq!(store.list_customers(team, &query(&[("first", "gus")], &[])).await.unwrap().total, 0);
+    let activity = store.recent_activity(team, 20).await.unwrap();
+    assert!(activity.iter().all(|entry| entry.customer.id == kept.id));
+
+    let again = store.create_customer(team, new_customer(json!({"email": "GONE@example.test"}))).await;
+    assert!(again.is_ok(), "the email is free again: {again:?}");
+}
+
+async fn list_pages_in_creation_order<S: Store>(store: &S, team: &TeamId) {
+    for n in 0..7 {
+        store.create_customer(team, new_customer(json!({"email": format!("p{n}@example.test")}))).await.unwrap();
+    }
+
+    let all = store.list_customers(team, &query(&[], &[])).await.unwrap();
+    let expected: Vec<String> = (0..7).map(|n| format!("p{n}@example.test")).collect();
+    assert_eq!(emails(&all.customers), expected);
+    assert_eq!(all.total, 7);
+
+    let second = store.list_customers(team, &query(&[("per_page", "3"), ("page", "2")], &[])).await.unwrap();
+    assert_eq!(emails(&second.customers), vec!["p3@example.test", "p4@example.test", "p5@example.test"]);
+    assert_eq!(second.total, 7);
+
+    let past_end = store.list_customers(team, &query(&[("per_page", "3"), ("page", "4")], &[])).await.unwrap();
+    assert!(past_end.customers.is_empty());
+    assert_eq!(past_end.total, 7);
+}
+
+async fn filters_match_prefix_ignoring_case<S: Store>(store: &S, team: &TeamId) {
+    let people = [
+        json!({"email": "jdoe@example.com", "first": "John", "middle": "Stephen", "last": "Doe", "organizationId": "OrgA"}),
+        json!({"email": "jane@example.com", "first": "Jane", "last": "Doe", "organizationId": "OrgB"}),
+        json!({"email": "zed@example.com", "first": "Zed"}),
+    ];
+    for person in people {
+        store.create_customer(team, new_customer(person)).await.unwrap();
+    }
+
+    let cases: [(&[(&str, &str)], Vec<&str>); 7] = [
+        (&[("email", "JDOE")], vec!["jdoe@example.com"]),
+        (&[("first", "ja")], vec!["jane@example.com"]),
+        (&[("middle", "step")], vec!["jdoe@example.com"]),
+        (&[("last", "doe")], vec!["jdoe@example.com", "jane@example.com"]),
+        (&[("organization_id", "OrgA")], vec!["jdoe@example.com"]),
+        (&[("organization_id", "Org")], vec![]),
+        (&[("last", "doe"), ("first", "jo")], vec!["jdoe@example.com"]),
+    ];
+    for (pairs, expected) in cases {
+        let found = store.list_customers(team, &query(pairs, &[])).await.unwrap();
+        assert_eq!(emails(&found.customers), expected, "filter {pairs:?}");
+        assert_eq!(found.total, expected.len() as u64, "total of {pairs:?}");
+    }
+}
+
+async fn filter_skips_non_matching_before_limit<S: Store>(store: &S, team: &TeamId) {
+    for n in 1..=30 {
+        let first = if n == 25 { "Zed" } else { "Amy" };
+        store.create_customer(team, new_customer(json!({"email": format!("c{n}@example.test"), "first": first}))).await.unwrap();
+    }
+
+    let page = store.list_customers(team, &query(&[("first", "Zed"), ("per_page", "10")], &[])).await.unwrap();
+    assert_eq!(emails(&page.customers), vec!["c25@example.test"]);
+    assert_eq!(page.total, 1);
+
+    let two_filters = query(&[("first", "amy"), ("email", "c2"), ("per_page", "5"), ("page", "2")], &[]);
+    let page = store.list_customers(team, &two_filters).await.unwrap();
+    // c2, c20..c29 minus c25 are 10 Amys; page 2 of 5 holds the last five in creation order.
+    assert_eq!(emails(&page.customers), vec!["c24@example.test", "c26@example.test", "c27@example.test", "c28@example.test", "c29@example.test"]);
+    assert_eq!(page.total, 10);
+}
+
+async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) {
+    let source = field(json!({"key": "attr-source", "name": "Source", "type": "list", "options": ["Website", "Event"]}));
+    let score = field(json!({"key": "attr-score", "name": "Score", "type": "number"}));
+    let active = field(json!({"key": "attr-active", "name": "Active", "type": "boolean"}));
+    for definition in [&source, &score, &active] {
+        store.put_field(team, definition).await.unwrap();
+    }
+    let fields = store.fields(team).await.unwrap();
+    assert_eq!(fields.len(), 3);
+
+    let body = json!({"email": "attr@example.test", "attr-source": "Website", "attr-score": "42", "attr-active": "true"});
+    let created = store.create_customer(team, new_customer_with(body, &fields)).await.unwrap();
+    store.create_customer(team, new_customer_with(json!({"email": "other@example.test", "attr-source": "Event"}), &fields)).await.unwrap();
+
+    let stored = store.customer_details(team, &created.id).await.unwrap().unwrap().customer;
+    assert_eq!(stored.to_json()["attr-source"], json!("Website"));
+    assert_eq!(stored.to_json()["attr-score"], json!(42));
+    assert_eq!(stored.to_json()["attr-active"], json!(true));
+
+    for (pairs, expected) in [
+        (vec![("attr-source", "website")], vec!["attr@example.test"]),
+        (vec![("attr-source", "Web")], vec![]),
+        (vec![("attr-score", "42.0")], vec!["attr@example.test"]),
+        (vec![("attr-active", "1")], vec!["attr@example.test"]),
+    ] {
+        let found = store.list_customers(team, &query(&pairs, &fields)).await.unwrap();
+        assert_eq!(emails(&found.customers), expected, "filter {pairs:?}");
+    }
+
+    let cleared = store.update_customer(team, &created.id, &change_with(json!({"attr-score": ""}), &fields), "u").await.unwrap();
+    assert!(!cleared.to_json().contains_key("attr-score"));
+    assert_eq!(store.list_customers(team, &query(&[("attr-score", "42")], &fields)).await.unwrap().total, 0);
+}
+
+async fn fields_are_replaced_and_deleted<S: Store>(store: &S, team: &TeamId) {
+    store.put_field(team, &field(json!({"key": "attr-b", "name": "B", "type": "text"}))).await.unwrap();
+    store.put_field(team, &field(json!({"key": "attr-a", "name": "A", "type": "text"}))).await.unwrap();
+    store.put_field(team, &field(json!({"key": "attr-b", "name": "Bee", "type": "date", "required": true}))).await.unwrap();
+
+    let fields = store.fields(team).await.unwrap();
+    let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(keys, vec!["attr-a", "attr-b"]);
+    assert_eq!(fields[1].name, "Bee");
+    assert!(fields[1].required);
+
+    let key = FieldKey::parse("attr-a").unwrap();
+    store.delete_field(team, &key).await.unwrap();
+    assert_eq!(store.delete_field(team, &key).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.fields(team).await.unwrap().len(), 1);
+}
+
+async fn latest_and_activity_are_newest_first<S: Store>(store: &S, team: &TeamId) {
+    let a = store.create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee"}))).await.unwrap();
+    let b = store.create_customer(team, new_customer(json!({"email": "b@example.test"}))).await.unwrap();
+    store.update_customer(team, &a.id, &change(json!({"middle": "M"})), "Customer updated").await.unwrap();
+    let tracked = Interaction { description: "Filled out a form".into(), source: "Website".into(), ..Interaction::by_api(&b.id, "", Timestamp::now()) };
+    store.add_interaction(team, &tracked).await.unwrap();
+
+    // The indexes behind both reads are eventually consistent on DynamoDB; moto answers at once.
+    let latest = store.latest_customers(team, 20).await.unwrap();
+    assert_eq!(emails(&latest), vec!["a@example.test", "b@example.test"]);
+    assert_eq!(emails(&store.latest_customers(team, 1).await.unwrap()), vec!["a@example.test"]);
+
+    let activity = store.recent_activity(team, 20).await.unwrap();
+    let described: Vec<(&str, &str)> =
+        activity.iter().map(|e| (e.customer.email.as_str(), e.interaction.description.as_str())).collect();
+    assert_eq!(
+        described,
+        vec![
+            ("b@example.test", "Filled out a form"),
+            ("a@example.test", "Customer updated"),
+            ("b@example.test", "Customer created"),
+            ("a@example.test", "Customer created"),
+        ]
+    );
+    assert_eq!(activity[1].to_json(None)["name"], json!("Ann Lee"));
+}
+
+async fn interaction_needs_customer<S: Store>(store: &S, team: &TeamId) {
+    let orphan = Interaction::by_api("0190a1b2c3d4e5f60718293a4b5c6d7e", "x", Timestamp::now());
+    assert_eq!(store.add_interaction(team, &orphan).await.unwrap_err(), StoreError::NotFound);
+}
+
+async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
+    let team_b = team("other-team");
+    let created = store.create_customer(team_a, new_customer(json!({"email": "mine@example.test", "first": "Mia"}))).await.unwrap();
+    store.put_field(team_a, &field(json!({"key": "attr-x", "name": "X", "type": "text"}))).await.unwrap();
+
+    assert_eq!(store.customer_details(&team_b, &created.id).await.unwrap(), None);
+    let email = shared::model::Email::parse("mine@example.test").unwrap();
+    assert_eq!(store.customer_id_by_email(&team_b, &email).await.unwrap(), None);
+    assert_eq!(store.list_customers(&team_b, &query(&[("page", "1")], &[])).await.unwrap().total, 0);
+    assert_eq!(store.list_customers(&team_b, &query(&[("first", "mia")], &[])).await.unwrap().total, 0);
+    assert!(store.latest_customers(&team_b, 20).await.unwrap().is_empty());
+    assert!(store.recent_activity(&team_b, 20).await.unwrap().is_empty());
+    assert!(store.fields(&team_b).await.unwrap().is_empty());
+    assert_eq!(store.update_customer(&team_b, &created.id, &change(json!({"first": "X"})), "u").await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.delete_customer(&team_b, &created.id).await.unwrap_err(), StoreError::NotFound);
+
+    let same_email = store.create_customer(&team_b, new_customer(json!({"email": "mine@example.test"}))).await;
+    assert!(same_email.is_ok(), "emails are unique per team only");
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let app = super::embedded_app();
+                    super::$test(&app.store, &super::team("team-a")).await;
+                }
+            )*
+        }
+
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let app = super::moto_app().await;
+                    super::$test(&app.store, &super::team("team-a")).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    create_stores_and_reads_back,
+    email_is_unique_ignoring_case,
+    concurrent_creates_keep_one,
+    update_changes_only_sent_fields,
+    update_moves_email,
+    concurrent_updates_keep_both,
+    delete_removes_everything,
+    list_pages_in_creation_order,
+    filters_match_prefix_ignoring_case,
+    filter_skips_non_matching_before_limit,
+    custom_attributes_store_and_filter,
+    fields_are_replaced_and_deleted,
+    latest_and_activity_are_newest_first,
+    interaction_needs_customer,
+    teams_are_isolated,
+);
