@@ -101,3 +101,56 @@ pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
 
     App { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket), default_team: None }
 }
+
+/// Avatar stores whose stored bytes a test can read back.
+pub trait ReadBack {
+    fn read_back(&self, key: &str) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send;
+}
+
+impl ReadBack for LocalAvatars {
+    async fn read_back(&self, key: &str) -> Option<Vec<u8>> {
+        self.get(key).await.map(|(bytes, _)| bytes.to_vec())
+    }
+}
+
+impl ReadBack for S3Avatars {
+    async fn read_back(&self, key: &str) -> Option<Vec<u8>> {
+        let object = self.client().get_object().bucket(self.bucket()).key(key).send().await.ok()?;
+        Some(object.body.collect().await.ok()?.into_bytes().to_vec())
+    }
+}
+
+/// Declares each named test twice, in `mod embedded` and `mod dynamo`, calling the generic
+/// function of the same name with an app on that store.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(&$crate::testing::embedded_app()).await;
+                }
+            )*
+        }
+
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(&$crate::testing::moto_app().await).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Creates a customer of the fixtures' team from a JSON body and returns its id.
+pub async fn create_customer<S: crate::store::Store, A>(app: &App<S, A>, body: Value) -> String {
+    let team = team(EVENT_TEAM);
+    let fields = app.store.fields(&team).await.expect("fields are readable");
+    let change = crate::model::CustomerChange::from_body(body.as_object().expect("body is an object"), &fields)
+        .expect("test body is valid");
+    let customer = change.into_new(&fields).expect("test body can create a customer");
+    app.store.create_customer(&team, customer).await.expect("customer is created").id
+}
