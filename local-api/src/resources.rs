@@ -15,7 +15,7 @@ pub async fn create_missing(app: &AwsApp) -> Result<(), Box<dyn std::error::Erro
 
     let s3 = app.avatars.client();
     if s3.head_bucket().bucket(app.avatars.bucket()).send().await.is_err() {
-        s3.create_bucket().bucket(app.avatars.bucket()).send().await?;
+        shared::store::s3::create_bucket(s3, app.avatars.bucket()).await?;
         tracing::info!(bucket = app.avatars.bucket(), "created bucket");
     }
     Ok(())

@@ -76,3 +76,47 @@ impl AvatarStore for S3Avatars {
         Ok(request.uri().to_string())
     }
 }
+
+/// Creates the avatar bucket as `template.yaml` declares it: all public access blocked,
+/// encrypted at rest, and incomplete multipart uploads removed after a day.
+pub async fn create_bucket(client: &Client, name: &str) -> Result<(), aws_sdk_s3::Error> {
+    use aws_sdk_s3::types::{
+        AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule,
+        LifecycleRuleFilter, PublicAccessBlockConfiguration, ServerSideEncryption,
+        ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+
+    client.create_bucket().bucket(name).send().await?;
+
+    let block = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .block_public_policy(true)
+        .ignore_public_acls(true)
+        .restrict_public_buckets(true)
+        .build();
+    client.put_public_access_block().bucket(name).public_access_block_configuration(block).send().await?;
+
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::Aes256)
+        .build()
+        .expect("encryption rule has an algorithm");
+    let encryption = ServerSideEncryptionConfiguration::builder()
+        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
+        .build()
+        .expect("encryption configuration has a rule");
+    client.put_bucket_encryption().bucket(name).server_side_encryption_configuration(encryption).send().await?;
+
+    let rule = LifecycleRule::builder()
+        .id(ABORT_RULE_ID)
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(1).build())
+        .build()
+        .expect("lifecycle rule has a status");
+    let lifecycle = BucketLifecycleConfiguration::builder().rules(rule).build().expect("lifecycle has a rule");
+    client.put_bucket_lifecycle_configuration().bucket(name).lifecycle_configuration(lifecycle).send().await?;
+    Ok(())
+}
+
+/// Id of the lifecycle rule that removes incomplete multipart uploads.
+pub const ABORT_RULE_ID: &str = "abort-incomplete-uploads";

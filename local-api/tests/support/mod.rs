@@ -1,0 +1,108 @@
+//! A small HTTP client and server set-up for end-to-end tests on loopback.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use shared::store::embedded::EmbeddedStore;
+use shared::store::local_avatars::LocalAvatars;
+use shared::testing::{moto_app, team};
+use shared::App;
+
+/// A running `local-api` and a client for it.
+pub struct Api {
+    pub base: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+/// An answer: status, headers and body bytes.
+pub struct Answer {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl Api {
+    /// Starts `local-api` on the embedded store, in memory, on a free loopback port.
+    pub async fn embedded() -> Self {
+        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://{addr}");
+        let app = App { store: EmbeddedStore::in_memory(), avatars: LocalAvatars::in_memory(&base), default_team: None };
+        tokio::spawn(local_api::serve(listener, Arc::new(app), team("local")));
+        Self::client(addr)
+    }
+
+    /// Starts `local-api` on DynamoDB and S3 at moto, with a new table and bucket.
+    pub async fn moto() -> Self {
+        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        tokio::spawn(local_api::serve(listener, Arc::new(moto_app().await), team("local")));
+        Self::client(addr)
+    }
+
+    pub fn client(addr: SocketAddr) -> Self {
+        Self { base: format!("http://{addr}"), client: Client::builder(TokioExecutor::new()).build_http() }
+    }
+
+    /// Sends a request to `url` (a path on this server, or a whole URL).
+    pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Answer {
+        let url = if url.starts_with("http") { url.to_string() } else { format!("{}{url}", self.base) };
+        let mut request = hyper::Request::builder().method(method).uri(&url).header("accept", "application/json");
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = self.client.request(request.body(Full::new(body.into())).unwrap()).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, url: &str) -> Answer {
+        self.send("GET", url, None, Bytes::new()).await
+    }
+
+    pub async fn post_json(&self, url: &str, body: &Value) -> Answer {
+        self.send("POST", url, Some("application/json"), body.to_string()).await
+    }
+
+    pub async fn post_form(&self, url: &str, body: &str) -> Answer {
+        self.send("POST", url, Some("application/x-www-form-urlencoded"), body.to_string()).await
+    }
+
+    pub async fn delete(&self, url: &str) -> Answer {
+        self.send("DELETE", url, None, Bytes::new()).await
+    }
+}
+
+/// A multipart body with one `file` part, and its Content-Type.
+pub fn multipart_file(bytes: &[u8], filename: &str) -> (String, Vec<u8>) {
+    let boundary = "e2e-boundary-41d9";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A 67-byte 1×1 PNG that contains the bytes 0x00, 0x89 and 0xFF.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00,
+    0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xd0, 0x03, 0x00, 0x00, 0x30, 0x00, 0x2f, 0xb8, 0xff, 0xdf,
+    0xc3, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
