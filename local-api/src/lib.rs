@@ -14,7 +14,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::http::{header, HeaderValue, Method};
-use serde_json::json;
 use shared::http::multipart::MAX_UPLOAD_BYTES;
 use shared::http::{ApiError, ApiResponse, LocalContext, Route};
 use shared::model::TeamId;
@@ -80,9 +79,6 @@ where
     let path = parts.uri.path().to_string();
 
     if parts.method == Method::GET {
-        if path == "/" {
-            return shared::http::ok(&json!({"name": "Meiosis customer API", "version": env!("CARGO_PKG_VERSION")}));
-        }
         if let (Some(key), Some(images)) = (path.strip_prefix(ROUTE_PREFIX), app.avatars.local()) {
             return avatar_image(images, key).await;
         }
@@ -101,9 +97,14 @@ where
         .map(|segment| percent_decode(segment))
         .collect();
     match Route::resolve(&segments).map(|(route, _)| route) {
+        Some(Route::Root) => root::handle(app, request).await,
         Some(Route::Customers) => customers::handle(app, request).await,
         Some(Route::Customer) => customer::handle(app, request).await,
-        Some(Route::Fields | Route::Field) => fields::handle(app, request).await,
+        Some(Route::Fields | Route::Field | Route::Attributes | Route::Attribute) => fields::handle(app, request).await,
+        Some(Route::Notes | Route::Note) => notes::handle(app, request).await,
+        Some(Route::Organizations) => organizations::handle(app, request).await,
+        Some(Route::Organization) => organization::handle(app, request).await,
+        Some(Route::Track) => track::handle(app, request).await,
         Some(Route::Avatar) => avatar::handle(app, request).await,
         Some(Route::Latest) => latest::handle(app, request).await,
         Some(Route::Activity) => activity::handle(app, request).await,

@@ -148,7 +148,7 @@ macro_rules! on_both_stores {
 /// Creates a customer of the fixtures' team from a JSON body and returns its id.
 pub async fn create_customer<S: crate::store::Store, A>(app: &App<S, A>, body: Value) -> String {
     let team = team(EVENT_TEAM);
-    let fields = app.store.fields(&team).await.expect("fields are readable");
+    let fields = app.store.fields(&team, crate::model::FieldScope::Customer).await.expect("fields are readable");
     let change = crate::model::CustomerChange::from_body(body.as_object().expect("body is an object"), &fields)
         .expect("test body is valid");
     let customer = change.into_new(&fields).expect("test body can create a customer");

@@ -2,9 +2,14 @@
 //! embedded store and on DynamoDB at the moto server.
 
 use serde_json::{json, Value};
-use shared::model::{CustomerChange, FieldDefinition, FieldKey, Interaction, ListQuery, NewCustomer, TeamId, Timestamp};
+use shared::model::{
+    CustomerChange, FieldDefinition, FieldKey, FieldScope, Interaction, ListQuery, NewCustomer, OrganizationChange, TeamId,
+    Timestamp,
+};
 use shared::store::{Store, StoreError};
 use shared::testing::{embedded_app, moto_app, team};
+
+const CUSTOMER: FieldScope = FieldScope::Customer;
 
 fn new_customer(body: Value) -> NewCustomer {
     new_customer_with(body, &[])
@@ -182,22 +187,29 @@ async fn list_pages_in_creation_order<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn filters_match_prefix_ignoring_case<S: Store>(store: &S, team: &TeamId) {
+    let organization = |name: &str| {
+        let body = json!({"name": name});
+        OrganizationChange::from_body(body.as_object().unwrap(), &[]).unwrap().into_new(&[]).unwrap()
+    };
+    let org_a = store.create_organization(team, organization("A")).await.unwrap().id;
+    let org_b = store.create_organization(team, organization("B")).await.unwrap().id;
     let people = [
-        json!({"email": "jdoe@example.com", "first": "John", "middle": "Stephen", "last": "Doe", "organizationId": "OrgA"}),
-        json!({"email": "jane@example.com", "first": "Jane", "last": "Doe", "organizationId": "OrgB"}),
+        json!({"email": "jdoe@example.com", "first": "John", "middle": "Stephen", "last": "Doe", "organizationId": org_a}),
+        json!({"email": "jane@example.com", "first": "Jane", "last": "Doe", "organizationId": org_b}),
         json!({"email": "zed@example.com", "first": "Zed"}),
     ];
     for person in people {
         store.create_customer(team, new_customer(person)).await.unwrap();
     }
 
+    let org_prefix = &org_a[..10];
     let cases: [(&[(&str, &str)], Vec<&str>); 7] = [
         (&[("email", "JDOE")], vec!["jdoe@example.com"]),
         (&[("first", "ja")], vec!["jane@example.com"]),
         (&[("middle", "step")], vec!["jdoe@example.com"]),
         (&[("last", "doe")], vec!["jdoe@example.com", "jane@example.com"]),
-        (&[("organization_id", "OrgA")], vec!["jdoe@example.com"]),
-        (&[("organization_id", "Org")], vec![]),
+        (&[("organization_id", &org_a)], vec!["jdoe@example.com"]),
+        (&[("organization_id", org_prefix)], vec![]),
         (&[("last", "doe"), ("first", "jo")], vec!["jdoe@example.com"]),
     ];
     for (pairs, expected) in cases {
@@ -229,9 +241,9 @@ async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) 
     let score = field(json!({"key": "attr-score", "name": "Score", "type": "number"}));
     let active = field(json!({"key": "attr-active", "name": "Active", "type": "boolean"}));
     for definition in [&source, &score, &active] {
-        store.put_field(team, definition).await.unwrap();
+        store.put_field(team, CUSTOMER, definition).await.unwrap();
     }
-    let fields = store.fields(team).await.unwrap();
+    let fields = store.fields(team, CUSTOMER).await.unwrap();
     assert_eq!(fields.len(), 3);
 
     let body = json!({"email": "attr@example.test", "attr-source": "Website", "attr-score": "42", "attr-active": "true"});
@@ -259,20 +271,20 @@ async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) 
 }
 
 async fn fields_are_replaced_and_deleted<S: Store>(store: &S, team: &TeamId) {
-    store.put_field(team, &field(json!({"key": "attr-b", "name": "B", "type": "text"}))).await.unwrap();
-    store.put_field(team, &field(json!({"key": "attr-a", "name": "A", "type": "text"}))).await.unwrap();
-    store.put_field(team, &field(json!({"key": "attr-b", "name": "Bee", "type": "date", "required": true}))).await.unwrap();
+    store.put_field(team, CUSTOMER, &field(json!({"key": "attr-b", "name": "B", "type": "text"}))).await.unwrap();
+    store.put_field(team, CUSTOMER, &field(json!({"key": "attr-a", "name": "A", "type": "text"}))).await.unwrap();
+    store.put_field(team, CUSTOMER, &field(json!({"key": "attr-b", "name": "Bee", "type": "date", "required": true}))).await.unwrap();
 
-    let fields = store.fields(team).await.unwrap();
+    let fields = store.fields(team, CUSTOMER).await.unwrap();
     let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
     assert_eq!(keys, vec!["attr-a", "attr-b"]);
     assert_eq!(fields[1].name, "Bee");
     assert!(fields[1].required);
 
     let key = FieldKey::parse("attr-a").unwrap();
-    store.delete_field(team, &key).await.unwrap();
-    assert_eq!(store.delete_field(team, &key).await.unwrap_err(), StoreError::NotFound);
-    assert_eq!(store.fields(team).await.unwrap().len(), 1);
+    store.delete_field(team, CUSTOMER, &key).await.unwrap();
+    assert_eq!(store.delete_field(team, CUSTOMER, &key).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.fields(team, CUSTOMER).await.unwrap().len(), 1);
 }
 
 async fn latest_and_activity_are_newest_first<S: Store>(store: &S, team: &TeamId) {
@@ -310,7 +322,7 @@ async fn interaction_needs_customer<S: Store>(store: &S, team: &TeamId) {
 async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
     let team_b = team("other-team");
     let created = store.create_customer(team_a, new_customer(json!({"email": "mine@example.test", "first": "Mia"}))).await.unwrap();
-    store.put_field(team_a, &field(json!({"key": "attr-x", "name": "X", "type": "text"}))).await.unwrap();
+    store.put_field(team_a, CUSTOMER, &field(json!({"key": "attr-x", "name": "X", "type": "text"}))).await.unwrap();
 
     assert_eq!(store.customer_details(&team_b, &created.id).await.unwrap(), None);
     let email = shared::model::Email::parse("mine@example.test").unwrap();
@@ -319,7 +331,7 @@ async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
     assert_eq!(store.list_customers(&team_b, &query(&[("first", "mia")], &[])).await.unwrap().total, 0);
     assert!(store.latest_customers(&team_b, 20).await.unwrap().is_empty());
     assert!(store.recent_activity(&team_b, 20).await.unwrap().is_empty());
-    assert!(store.fields(&team_b).await.unwrap().is_empty());
+    assert!(store.fields(&team_b, CUSTOMER).await.unwrap().is_empty());
     assert_eq!(store.update_customer(&team_b, &created.id, &change(json!({"first": "X"})), "u").await.unwrap_err(), StoreError::NotFound);
     assert_eq!(store.delete_customer(&team_b, &created.id).await.unwrap_err(), StoreError::NotFound);
 

@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
-use shared::model::CustomerChange;
+use shared::model::{CustomerChange, FieldScope};
 use shared::store::{AvatarStore, Store};
 use shared::App;
 
@@ -27,19 +27,29 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
         return Err(ApiError::not_found("Customer"));
     };
 
+    let organization = match &details.customer.organization_id {
+        Some(organization_id) => app.store.organization(&request.team, organization_id).await?,
+        None => None,
+    };
+
     let mut body = app.customer_row(&details.customer).await?;
     let interactions: Vec<Value> = details.interactions.iter().map(|interaction| interaction.to_json()).collect();
     body.insert("interactions".into(), Value::Array(interactions));
-    // NOTE: organizations are not stored yet, so no customer embeds one.
-    body.insert("organization".into(), Value::Null);
-    body.insert("notes".into(), json!([]));
+    match organization {
+        Some(organization) => body.insert("organization".into(), Value::Object(organization.to_json())),
+        // An organization deleted a moment ago may not have left every customer yet.
+        None => body.insert("organization_id".into(), Value::Null),
+    };
+    body.entry("organization").or_insert(Value::Null);
+    let notes: Vec<Value> = details.notes.iter().map(|note| note.to_json()).collect();
+    body.insert("notes".into(), Value::Array(notes));
     Ok(ok(&Value::Object(body)))
 }
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = app.customer_id(&request.team, request.parameter()).await?;
     let body = read_object(request)?;
-    let fields = app.store.fields(&request.team).await?;
+    let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let change = CustomerChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;
 

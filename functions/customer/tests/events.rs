@@ -39,7 +39,7 @@ async fn update_changes_sent_fields<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let (_, customer) = call(app, &event_for_customer("customer-get.json", &id)).await;
     assert_eq!(customer["first"], json!("Johnny"));
     assert_eq!(customer["last"], json!("Doe"));
-    assert_eq!(customer["organization_id"], json!("o2iu37908f72"));
+    assert_eq!(customer["tags"], json!(["vip", "renewal"]));
     assert_eq!(customer["interactions"][0]["description"], json!("Customer updated"));
 }
 

@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
-use shared::model::{CustomerChange, FieldKey, ListQuery};
+use shared::model::{CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
 
@@ -26,7 +26,7 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
 
 async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let filters_attributes = request.query.iter().any(|(name, _)| name.starts_with(FieldKey::PREFIX));
-    let fields = if filters_attributes { app.store.fields(&request.team).await? } else { Vec::new() };
+    let fields = if filters_attributes { app.store.fields(&request.team, FieldScope::Customer).await? } else { Vec::new() };
     let query = ListQuery::parse(&request.query, &fields)?;
     let page = app.store.list_customers(&request.team, &query).await?;
 
@@ -57,7 +57,7 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
-    let fields = app.store.fields(&request.team).await?;
+    let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
     let created = app.store.create_customer(&request.team, customer).await?;
     Ok(ok(&json!({"success": "Customer created", "id": created.id})))

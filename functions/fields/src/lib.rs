@@ -1,28 +1,38 @@
-//! `GET` and `POST /customers/fields` read and define custom attributes;
-//! `DELETE /customers/fields/{key}` removes one.
+//! Custom attribute definitions. `GET`/`POST /customers/fields` and
+//! `DELETE /customers/fields/{key}` serve customers in the documented object shape;
+//! `GET`/`POST /attributes/{scope}` and `DELETE /attributes/{scope}/{key}` serve customers
+//! and organizations (`scope` is `customer` or `organization`) as arrays, as the PHP client
+//! reads them.
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
 use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
-use shared::model::{FieldDefinition, FieldKey};
-use shared::store::{AvatarStore, Store};
+use shared::model::{FieldDefinition, FieldKey, FieldScope};
+use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
 
 /// Routes this function serves.
-pub const ROUTES: &[Route] = &[Route::Fields, Route::Field];
+pub const ROUTES: &[Route] = &[Route::Fields, Route::Field, Route::Attributes, Route::Attribute];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
         match (request.route, request.method.as_str()) {
-            (Route::Field, _) => delete(app, &request).await,
-            (_, "POST") => define(app, &request).await,
-            _ => list(app, &request).await,
+            (Route::Field, _) => delete(app, &request, FieldScope::Customer, request.parameter()).await,
+            (Route::Attribute, _) => delete(app, &request, scope(&request)?, request.parameter_at(1)).await,
+            (Route::Fields, "POST") => define(app, &request, FieldScope::Customer).await,
+            (Route::Attributes, "POST") => define(app, &request, scope(&request)?).await,
+            (Route::Attributes, _) => list(app, &request, scope(&request)?).await,
+            _ => documented_list(app, &request).await,
         }
     })
     .await
 }
 
-/// The built-in fields, in the documented shape.
+fn scope(request: &ApiRequest) -> Result<FieldScope, ApiError> {
+    FieldScope::parse(request.parameter()).ok_or_else(|| ApiError::not_found("Attribute scope"))
+}
+
+/// The built-in customer fields, in the documented shape.
 fn built_in_fields() -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("email".into(), json!({"name": "Email Address", "required": true, "type": "email"}));
@@ -32,9 +42,10 @@ fn built_in_fields() -> Map<String, Value> {
     fields
 }
 
-async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+/// `GET /customers/fields`: an object keyed by field key.
+async fn documented_list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut body = built_in_fields();
-    for field in app.store.fields(&request.team).await? {
+    for field in app.store.fields(&request.team, FieldScope::Customer).await? {
         let mut entry = json!({"name": field.name, "required": field.required, "type": field.field_type});
         if !field.options.is_empty() {
             entry["options"] = json!(field.options);
@@ -44,17 +55,28 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
     Ok(ok(&Value::Object(body)))
 }
 
-async fn define<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+/// `GET /attributes/{scope}`: an array of the custom attribute definitions.
+async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, scope: FieldScope) -> Result<ApiResponse, ApiError> {
+    let fields = app.store.fields(&request.team, scope).await?;
+    Ok(ok(&json!(fields)))
+}
+
+async fn define<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, scope: FieldScope) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
     let field = FieldDefinition::from_body(&body)?;
-    app.store.put_field(&request.team, &field).await?;
+    app.store.put_field(&request.team, scope, &field).await?;
     Ok(ok(&json!({"success": "Field saved", "key": field.key})))
 }
 
-async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let key = FieldKey::parse(request.parameter()).map_err(|_| ApiError::not_found("Field"))?;
-    app.store.delete_field(&request.team, &key).await.map_err(|error| match error {
-        shared::store::StoreError::NotFound => ApiError::not_found("Field"),
+async fn delete<S: Store, A: AvatarStore>(
+    app: &App<S, A>,
+    request: &ApiRequest,
+    scope: FieldScope,
+    raw_key: &str,
+) -> Result<ApiResponse, ApiError> {
+    let key = FieldKey::parse(raw_key).map_err(|_| ApiError::not_found("Field"))?;
+    app.store.delete_field(&request.team, scope, &key).await.map_err(|error| match error {
+        StoreError::NotFound => ApiError::not_found("Field"),
         other => other.into(),
     })?;
     Ok(ok(&json!({"success": "Field deleted"})))

@@ -88,6 +88,9 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::EmailTaken => Self::invalid_field("email", "is already taken by another customer"),
             StoreError::NotFound => Self::not_found("Record"),
+            StoreError::UnknownOrganization => {
+                Self::invalid_field("organizationId", "must name an existing organization of the team")
+            }
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "store failed");
                 Self::unavailable()

@@ -23,8 +23,8 @@ pub struct LocalContext {
 pub struct ApiRequest {
     pub method: Method,
     pub route: Route,
-    /// Value of the route's path parameter (`{id}` or `{key}`), decoded.
-    pub parameter: Option<String>,
+    /// Values of the route's path parameters, decoded, in the order of its pattern.
+    pub parameters: Vec<String>,
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -33,9 +33,14 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// The path parameter, which every route that has one receives.
+    /// The first path parameter (`{id}`, `{key}` or `{scope}`), or `""` for routes without one.
     pub fn parameter(&self) -> &str {
-        self.parameter.as_deref().unwrap_or_default()
+        self.parameters.first().map(String::as_str).unwrap_or_default()
+    }
+
+    /// The path parameter at `index`, or `""` when the route has fewer.
+    pub fn parameter_at(&self, index: usize) -> &str {
+        self.parameters.get(index).map(String::as_str).unwrap_or_default()
     }
 }
 
@@ -96,7 +101,7 @@ pub(super) fn path_segments(request: &Request) -> Vec<String> {
 
 /// Routes `request` to one of `routes`, or fails with a 404 when its path is another route's.
 pub(super) fn parse(request: Request, routes: &[Route], default_team: Option<&TeamId>) -> Result<ApiRequest, ApiError> {
-    let (route, parameter) = route_of(&request, routes)?;
+    let (route, parameters) = route_of(&request, routes)?;
     let team = team(&request, default_team)?;
     let request_id = request_id(&request);
     let query = request
@@ -108,7 +113,7 @@ pub(super) fn parse(request: Request, routes: &[Route], default_team: Option<&Te
     Ok(ApiRequest {
         method: parts.method,
         route,
-        parameter,
+        parameters,
         query,
         headers: parts.headers,
         body: Bytes::copy_from_slice(body.as_ref()),
@@ -117,13 +122,18 @@ pub(super) fn parse(request: Request, routes: &[Route], default_team: Option<&Te
     })
 }
 
-/// The route and its path parameter: from API Gateway's `pathParameters` when it sent one of
-/// the routes' parameters, else from the path, which must resolve to one of `routes`.
-fn route_of(request: &Request, routes: &[Route]) -> Result<(Route, Option<String>), ApiError> {
+/// The route and its path parameters: from API Gateway's `pathParameters` when they hold every
+/// parameter of one of `routes` (routes with more parameters first), else from the path, which
+/// must resolve to one of `routes`.
+fn route_of(request: &Request, routes: &[Route]) -> Result<(Route, Vec<String>), ApiError> {
     if let Some(params) = request.path_parameters_ref() {
-        for route in routes {
-            if let Some(value) = route.parameter().and_then(|name| params.first(name)) {
-                return Ok((*route, Some(value.to_string())));
+        let mut candidates: Vec<&Route> = routes.iter().filter(|route| !route.parameters().is_empty()).collect();
+        candidates.sort_by_key(|route| std::cmp::Reverse(route.parameters().len()));
+        for route in candidates {
+            let values: Option<Vec<String>> =
+                route.parameters().iter().map(|name| params.first(name).map(str::to_string)).collect();
+            if let Some(values) = values {
+                return Ok((*route, values));
             }
         }
     }

@@ -3,10 +3,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::field::{is_blank, scalar_text};
+use super::field::{apply_attributes, check_attribute_count, check_required, is_blank, parse_attribute, scalar_text};
 use super::{
-    clean_text, push_error, AttributeValue, Email, FieldDefinition, FieldErrors, FieldKey,
-    Interaction, Timestamp, MAX_ATTRIBUTES, MAX_TAGS,
+    clean_text, optional_text, push_error, AttributeValue, Email, FieldDefinition, FieldErrors, FieldKey,
+    Interaction, Note, Timestamp, MAX_TAGS,
 };
 
 /// Longest tag accepted, in characters.
@@ -54,6 +54,8 @@ pub struct CustomerDetails {
     pub customer: Customer,
     /// Newest first.
     pub interactions: Vec<Interaction>,
+    /// Newest first.
+    pub notes: Vec<Note>,
 }
 
 /// A customer as a list row: the record and, when it has an avatar, a URL to it.
@@ -105,23 +107,13 @@ impl CustomerChange {
                 "tags" => change.tags = Some(parse_tags(raw, &mut errors)),
                 key if READ_ONLY_FIELDS.contains(&key) => {}
                 key if key.starts_with(FieldKey::PREFIX) => {
-                    match fields.iter().find(|field| field.key.as_str() == key) {
-                        Some(field) => match field.parse_value(raw) {
-                            Ok(value) => {
-                                change.attributes.insert(field.key.clone(), value);
-                            }
-                            Err(message) => push_error(&mut errors, key, message),
-                        },
-                        None => push_error(&mut errors, key, "is not a defined custom attribute".into()),
-                    }
+                    parse_attribute(key, raw, fields, &mut change.attributes, &mut errors)
                 }
                 other => push_error(&mut errors, other, "is not a known field".into()),
             }
         }
 
-        if change.attributes.len() > MAX_ATTRIBUTES {
-            push_error(&mut errors, "attributes", format!("at most {MAX_ATTRIBUTES} custom attributes"));
-        }
+        check_attribute_count(&change.attributes, &mut errors);
         if errors.is_empty() { Ok(change) } else { Err(errors) }
     }
 
@@ -131,22 +123,14 @@ impl CustomerChange {
         if self.email.is_none() {
             push_error(&mut errors, "email", "is required".into());
         }
-        for field in fields.iter().filter(|field| field.required) {
-            if !matches!(self.attributes.get(&field.key), Some(Some(_))) {
-                push_error(&mut errors, field.key.as_str(), "is required".into());
-            }
-        }
+        check_required(&self.attributes, fields, true, &mut errors);
         if errors.is_empty() { Ok(NewCustomer(self)) } else { Err(errors) }
     }
 
     /// Checks that an update does not clear a required attribute.
     pub fn check_update(&self, fields: &[FieldDefinition]) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        for field in fields.iter().filter(|field| field.required) {
-            if matches!(self.attributes.get(&field.key), Some(None)) {
-                push_error(&mut errors, field.key.as_str(), "is required".into());
-            }
-        }
+        check_required(&self.attributes, fields, false, &mut errors);
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
@@ -164,12 +148,7 @@ impl CustomerChange {
         if let Some(tags) = &self.tags {
             customer.tags = tags.clone();
         }
-        for (key, value) in &self.attributes {
-            match value {
-                Some(value) => customer.attributes.insert(key.clone(), value.clone()),
-                None => customer.attributes.remove(key),
-            };
-        }
+        apply_attributes(&mut customer.attributes, &self.attributes);
         customer.updated_at = now.max(Timestamp(customer.updated_at.0 + 1));
         customer.version += 1;
     }
@@ -234,19 +213,6 @@ impl Customer {
 fn set<T: Clone>(target: &mut Option<T>, change: &Option<Option<T>>) {
     if let Some(value) = change {
         target.clone_from(value);
-    }
-}
-
-fn optional_text(field: &str, raw: &Value, errors: &mut FieldErrors) -> Option<String> {
-    if is_blank(raw) {
-        return None;
-    }
-    match scalar_text(raw) {
-        Some(text) => clean_text(field, &text, errors),
-        None => {
-            push_error(errors, field, "must be a string".into());
-            None
-        }
     }
 }
 

@@ -1,7 +1,9 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{clean_text, push_error, Email, FieldErrors};
+use super::{clean_text, push_error, Email, FieldErrors, MAX_ATTRIBUTES};
 
 /// Key of a custom attribute: `attr-` followed by 1 to 60 lowercase letters, digits, `-` or `_`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -223,6 +225,84 @@ fn parse_options(raw: Option<&Value>, field_type: Option<FieldType>, errors: &mu
         push_error(errors, "options", "is required for a list field".into());
     }
     options
+}
+
+/// Which records a field definition applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldScope {
+    Customer,
+    Organization,
+}
+
+impl FieldScope {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "customer" => Some(Self::Customer),
+            "organization" => Some(Self::Organization),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Organization => "organization",
+        }
+    }
+}
+
+/// Custom attribute values that a request sets (`Some`) or clears (`None`).
+pub type AttributeChanges = BTreeMap<FieldKey, Option<AttributeValue>>;
+
+/// Parses the value sent for the custom attribute `key` into `changes`, or records why it is
+/// invalid.
+pub(crate) fn parse_attribute(
+    key: &str,
+    raw: &Value,
+    fields: &[FieldDefinition],
+    changes: &mut AttributeChanges,
+    errors: &mut FieldErrors,
+) {
+    let Some(field) = fields.iter().find(|field| field.key.as_str() == key) else {
+        push_error(errors, key, "is not a defined custom attribute".into());
+        return;
+    };
+    match field.parse_value(raw) {
+        Ok(value) => {
+            changes.insert(field.key.clone(), value);
+        }
+        Err(message) => push_error(errors, key, message),
+    }
+}
+
+pub(crate) fn check_attribute_count(changes: &AttributeChanges, errors: &mut FieldErrors) {
+    if changes.len() > MAX_ATTRIBUTES {
+        push_error(errors, "attributes", format!("at most {MAX_ATTRIBUTES} custom attributes"));
+    }
+}
+
+/// Records every required attribute that `changes` leaves empty: missing or cleared on create,
+/// cleared on update.
+pub(crate) fn check_required(changes: &AttributeChanges, fields: &[FieldDefinition], creating: bool, errors: &mut FieldErrors) {
+    for field in fields.iter().filter(|field| field.required) {
+        let empty = match changes.get(&field.key) {
+            Some(value) => value.is_none(),
+            None => creating,
+        };
+        if empty {
+            push_error(errors, field.key.as_str(), "is required".into());
+        }
+    }
+}
+
+pub(crate) fn apply_attributes(target: &mut BTreeMap<FieldKey, AttributeValue>, changes: &AttributeChanges) {
+    for (key, value) in changes {
+        match value {
+            Some(value) => target.insert(key.clone(), value.clone()),
+            None => target.remove(key),
+        };
+    }
 }
 
 /// Text of a string, number or boolean value, as JSON and form bodies may send any of them.

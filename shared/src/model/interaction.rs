@@ -69,3 +69,69 @@ impl Activity {
         })
     }
 }
+
+/// A parsed `POST /track` body: the customer (an id or an email address) and what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackRequest {
+    pub customer: String,
+    pub source: String,
+    pub description: String,
+    pub priority: i64,
+}
+
+/// Lowest and highest priority accepted.
+pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = 0..=1_000;
+
+impl TrackRequest {
+    pub fn from_body(body: &serde_json::Map<String, Value>) -> Result<Self, super::FieldErrors> {
+        use super::field::scalar_text;
+        use super::{optional_text, push_error};
+
+        let mut errors = super::FieldErrors::new();
+        let mut required = |name: &str| {
+            let value = body.get(name).and_then(|raw| optional_text(name, raw, &mut errors));
+            if value.is_none() && !errors.contains_key(name) {
+                push_error(&mut errors, name, "is required".into());
+            }
+            value
+        };
+        let customer = required("customer");
+        let source = required("source");
+        let description = required("description");
+
+        let priority = match body.get("priority").filter(|raw| !super::field::is_blank(raw)) {
+            None => Some(DEFAULT_PRIORITY),
+            Some(raw) => match scalar_text(raw).and_then(|text| text.trim().parse::<i64>().ok()) {
+                Some(priority) if PRIORITY_RANGE.contains(&priority) => Some(priority),
+                _ => {
+                    let message = format!("must be a whole number from {} to {}", PRIORITY_RANGE.start(), PRIORITY_RANGE.end());
+                    push_error(&mut errors, "priority", message);
+                    None
+                }
+            },
+        };
+        let known = ["customer", "source", "description", "priority"];
+        for name in body.keys().filter(|name| !known.contains(&name.as_str())) {
+            push_error(&mut errors, name, "is not a known field".into());
+        }
+
+        match (customer, source, description, priority) {
+            (Some(customer), Some(source), Some(description), Some(priority)) if errors.is_empty() => {
+                Ok(Self { customer, source, description, priority })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// The interaction to record for the customer with `customer_id`, at `at`.
+    pub fn into_interaction(self, customer_id: &str, at: Timestamp) -> Interaction {
+        Interaction {
+            id: super::new_id(),
+            customer_id: customer_id.to_string(),
+            source: self.source,
+            description: self.description,
+            priority: self.priority,
+            created_at: at,
+        }
+    }
+}

@@ -7,14 +7,18 @@ mod field;
 mod ids;
 mod interaction;
 mod list;
+mod note;
+mod organization;
 mod timestamp;
 
 pub use customer::{Customer, CustomerChange, CustomerDetails, ListedCustomer, NewCustomer};
 pub use email::Email;
-pub use field::{AttributeValue, FieldDefinition, FieldKey, FieldType};
+pub use field::{AttributeChanges, AttributeValue, FieldDefinition, FieldKey, FieldScope, FieldType};
 pub use ids::{is_id, new_id, TeamId};
-pub use interaction::{Activity, Interaction};
+pub use interaction::{Activity, Interaction, TrackRequest, DEFAULT_PRIORITY};
 pub use list::{Filter, FilterField, ListQuery, Paging};
+pub use note::Note;
+pub use organization::{NewOrganization, Organization, OrganizationChange, OrganizationQuery};
 pub use timestamp::Timestamp;
 
 /// A validation failure: field name to the messages that explain what is wrong with it.
@@ -46,6 +50,20 @@ pub(crate) fn clean_text(
         return None;
     }
     (!value.is_empty()).then(|| value.to_string())
+}
+
+/// Parses an optional text field: blank clears it, anything else is checked as text.
+pub(crate) fn optional_text(field: &str, raw: &serde_json::Value, errors: &mut FieldErrors) -> Option<String> {
+    if field::is_blank(raw) {
+        return None;
+    }
+    match field::scalar_text(raw) {
+        Some(text) => clean_text(field, &text, errors),
+        None => {
+            push_error(errors, field, "must be a string".into());
+            None
+        }
+    }
 }
 
 /// Adds one message to the errors of `field`.

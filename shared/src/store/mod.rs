@@ -11,8 +11,9 @@ pub mod table;
 use std::future::Future;
 
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey,
-    Interaction, ListQuery, NewCustomer, TeamId,
+    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
+    Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
+    OrganizationQuery, TeamId,
 };
 
 /// A storage failure. The variants that a client causes map to 4xx answers; `Unavailable` is the
@@ -23,6 +24,8 @@ pub enum StoreError {
     EmailTaken,
     /// The record does not exist (or belongs to another team).
     NotFound,
+    /// The customer names an organization that the team does not have.
+    UnknownOrganization,
     /// The store failed or timed out; the message goes to the log, never to the client.
     Unavailable(String),
 }
@@ -32,6 +35,7 @@ impl std::fmt::Display for StoreError {
         match self {
             Self::EmailTaken => f.write_str("email address already in use"),
             Self::NotFound => f.write_str("record not found"),
+            Self::UnknownOrganization => f.write_str("organization not found"),
             Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
         }
     }
@@ -47,18 +51,30 @@ pub struct CustomerPage {
     pub total: u64,
 }
 
-/// Storage of customers, their interactions and the team's field definitions. Every method is
+/// One page of an organization list, or every match when the query has no paging.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationPage {
+    pub organizations: Vec<Organization>,
+    pub total: u64,
+}
+
+/// Most customers that an organization response lists.
+pub const MAX_LISTED_MEMBERS: usize = 100;
+
+/// Storage of customers, their interactions and notes, organizations, and the team's field
+/// definitions. Every method is
 /// scoped to one team, and no method can reach another team's records.
 pub trait Store: Send + Sync + 'static {
     /// Stores a new customer with a recorded `created` interaction. Fails with
-    /// [`StoreError::EmailTaken`] when the email, compared case-insensitively, is in use.
+    /// [`StoreError::EmailTaken`] when the email, compared case-insensitively, is in use, and
+    /// with [`StoreError::UnknownOrganization`] when its organization does not exist.
     fn create_customer(
         &self,
         team: &TeamId,
         customer: NewCustomer,
     ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
 
-    /// Returns the customer with its interactions, newest first.
+    /// Returns the customer with its interactions and notes, newest first.
     fn customer_details(
         &self,
         team: &TeamId,
@@ -118,18 +134,76 @@ pub trait Store: Send + Sync + 'static {
         interaction: &Interaction,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Returns the team's custom attribute definitions, ordered by key.
-    fn fields(&self, team: &TeamId) -> impl Future<Output = Result<Vec<FieldDefinition>, StoreError>> + Send;
+    /// Adds a note. Fails with [`StoreError::NotFound`] when the customer is gone.
+    fn add_note(&self, team: &TeamId, note: &Note) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes a note of the customer. Fails with [`StoreError::NotFound`] when there is none.
+    fn delete_note(
+        &self,
+        team: &TeamId,
+        customer_id: &str,
+        note_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a new organization.
+    fn create_organization(
+        &self,
+        team: &TeamId,
+        organization: NewOrganization,
+    ) -> impl Future<Output = Result<Organization, StoreError>> + Send;
+
+    fn organization(&self, team: &TeamId, id: &str) -> impl Future<Output = Result<Option<Organization>, StoreError>> + Send;
+
+    /// Applies `change` to the stored organization.
+    fn update_organization(
+        &self,
+        team: &TeamId,
+        id: &str,
+        change: &OrganizationChange,
+    ) -> impl Future<Output = Result<Organization, StoreError>> + Send;
+
+    /// Deletes the organization and removes it from every customer that belonged to it.
+    fn delete_organization(&self, team: &TeamId, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Lists organizations in creation order, by name prefix when the query has one.
+    fn list_organizations(
+        &self,
+        team: &TeamId,
+        query: &OrganizationQuery,
+    ) -> impl Future<Output = Result<OrganizationPage, StoreError>> + Send;
+
+    /// Returns up to `limit` customers of the organization, in creation order.
+    fn organization_members(
+        &self,
+        team: &TeamId,
+        id: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Customer>, StoreError>> + Send;
+
+    /// Returns the team's custom attribute definitions for `scope`, ordered by key.
+    fn fields(
+        &self,
+        team: &TeamId,
+        scope: FieldScope,
+    ) -> impl Future<Output = Result<Vec<FieldDefinition>, StoreError>> + Send;
 
     /// Creates or replaces a custom attribute definition.
     fn put_field(
         &self,
         team: &TeamId,
+        scope: FieldScope,
         field: &FieldDefinition,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Removes a definition. Fails with [`StoreError::NotFound`] when it does not exist.
-    fn delete_field(&self, team: &TeamId, key: &FieldKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes a definition and the values that records hold for it, so that no response
+    /// carries a value that could not be sent back. Fails with [`StoreError::NotFound`] when
+    /// the definition does not exist.
+    fn delete_field(
+        &self,
+        team: &TeamId,
+        scope: FieldScope,
+        key: &FieldKey,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// An avatar image to store.

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Up
 
 use super::keys::*;
 use super::{Item, key, string, unavailable_build, unreadable};
-use crate::model::{Customer, FieldDefinition, Interaction, TeamId};
+use crate::model::{Customer, FieldDefinition, FieldScope, Interaction, Note, Organization, TeamId};
 use crate::store::StoreError;
 use crate::store::table::{LIST_INDEX, RECENT_INDEX};
 
@@ -36,10 +36,44 @@ pub fn interaction_item(team: &TeamId, interaction: &Interaction) -> Result<Item
     Ok(item)
 }
 
-pub fn field_item(team: &TeamId, field: &FieldDefinition) -> Result<Item, StoreError> {
+pub fn field_item(team: &TeamId, scope: FieldScope, field: &FieldDefinition) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(field).map_err(unreadable)?;
-    item.extend(key(fields_pk(team), field.key.as_str()));
+    item.extend(key(fields_pk(team, scope), field.key.as_str()));
     Ok(item)
+}
+
+pub fn note_item(team: &TeamId, note: &Note) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(note).map_err(unreadable)?;
+    item.extend(key(customer_pk(team, &note.customer_id), note_sk(&note.id)));
+    Ok(item)
+}
+
+pub fn organization_key(team: &TeamId, id: &str) -> Item {
+    key(organization_pk(team, id), ORGANIZATION_SK)
+}
+
+pub fn organization_item(team: &TeamId, organization: &Organization) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(organization).map_err(unreadable)?;
+    item.extend(organization_key(team, &organization.id));
+    item.insert(LIST_INDEX.partition_key.into(), string(organization_list_pk(team)));
+    item.insert(LIST_INDEX.sort_key.into(), string(&organization.id));
+    Ok(item)
+}
+
+/// Key of the index item that finds the organization by its name.
+pub fn organization_name_key(team: &TeamId, organization: &Organization) -> Item {
+    key(organization_name_pk(team), index_sk(&organization.search_name(), &organization.id))
+}
+
+/// Holds only if the organization exists.
+pub fn organization_exists(table: &str, team: &TeamId, id: &str) -> Result<TransactWriteItem, StoreError> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(organization_key(team, id)))
+        .condition_expression("attribute_exists(pk)")
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
 pub fn email_lock_key(team: &TeamId, customer: &Customer) -> Item {
@@ -119,12 +153,17 @@ pub fn delete_if_version(table: &str, key: Item, version: u64) -> Result<Transac
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
-/// Adds `delta` to the team's customer counter, creating it at zero.
-pub fn count_customers(table: &str, team: &TeamId, delta: i64) -> Result<TransactWriteItem, StoreError> {
+/// Counter attribute of the team's customers.
+pub const CUSTOMERS_COUNTER: &str = "customers";
+/// Counter attribute of the team's organizations.
+pub const ORGANIZATIONS_COUNTER: &str = "organizations";
+
+/// Adds `delta` to one of the team's counters, creating it at zero.
+pub fn count(table: &str, team: &TeamId, counter: &str, delta: i64) -> Result<TransactWriteItem, StoreError> {
     let update = Update::builder()
         .table_name(table)
         .set_key(Some(counter_key(team)))
-        .update_expression("ADD customers :delta")
+        .update_expression(format!("ADD {counter} :delta"))
         .expression_attribute_values(":delta", aws_sdk_dynamodb::types::AttributeValue::N(delta.to_string()))
         .build()
         .map_err(unavailable_build)?;

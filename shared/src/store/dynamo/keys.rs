@@ -1,7 +1,7 @@
 //! Key formats of every item in the table, in one place. Team ids contain no `#` (they are
 //! checked at the edge), so no key of one team can equal a key of another.
 
-use crate::model::{TeamId, Timestamp};
+use crate::model::{FieldScope, TeamId, Timestamp};
 
 /// Sort key of a customer item; its interactions sort after it under the same partition key.
 pub const CUSTOMER_SK: &str = "C";
@@ -63,9 +63,37 @@ pub fn team_pk(team: &TeamId) -> String {
     format!("T#{team}")
 }
 
-/// Partition key of the team's field definitions.
-pub fn fields_pk(team: &TeamId) -> String {
-    format!("T#{team}#F")
+/// Partition key of the team's field definitions for one kind of record.
+pub fn fields_pk(team: &TeamId, scope: FieldScope) -> String {
+    format!("T#{team}#F#{}", scope.as_str())
+}
+
+/// Sort key of an organization item.
+pub const ORGANIZATION_SK: &str = "O";
+
+pub fn organization_pk(team: &TeamId, id: &str) -> String {
+    format!("T#{team}#O#{id}")
+}
+
+/// `list` index partition of the team's organizations.
+pub fn organization_list_pk(team: &TeamId) -> String {
+    format!("T#{team}#O")
+}
+
+/// Partition key of the index items that find organizations by name.
+pub fn organization_name_pk(team: &TeamId) -> String {
+    format!("T#{team}#Y#name")
+}
+
+const NOTE_PREFIX: &str = "N#";
+
+/// Sort key of a note under its customer's partition key; note ids sort by creation time.
+pub fn note_sk(id: &str) -> String {
+    format!("{NOTE_PREFIX}{id}")
+}
+
+pub fn note_prefix() -> &'static str {
+    NOTE_PREFIX
 }
 
 /// `list` index partition of the team's customers.

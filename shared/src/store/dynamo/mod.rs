@@ -8,6 +8,7 @@
 
 mod items;
 pub mod keys;
+mod organizations;
 mod store;
 
 use std::collections::HashMap;

@@ -6,14 +6,15 @@ use super::items::*;
 use super::keys::*;
 use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, string, unavailable, unreadable};
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, Filter,
-    Interaction, ListQuery, NewCustomer, TeamId, Timestamp, new_id,
+    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope, Filter,
+    Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange, OrganizationQuery,
+    TeamId, Timestamp, new_id,
 };
 use crate::store::table::{LIST_INDEX, RECENT_INDEX};
-use crate::store::{CustomerPage, Store, StoreError};
+use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
 
 impl DynamoStore {
-    async fn get_customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
+    pub(super) async fn get_customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -41,20 +42,35 @@ impl DynamoStore {
     }
 
     /// Ids of the customers that `filter` selects, in id order.
-    async fn filter_ids(&self, team: &TeamId, filter: &Filter) -> Result<Vec<String>, StoreError> {
-        let request = self
+    pub(super) async fn filter_ids(&self, team: &TeamId, filter: &Filter) -> Result<Vec<String>, StoreError> {
+        let prefix = index_query_prefix(&filter.value, filter.prefix);
+        self.index_ids(index_pk(team, filter.field.name()), prefix, None).await
+    }
+
+    /// Ids that the index items under `pk` whose sort key starts with `prefix` point to, in id
+    /// order; with `limit`, only the first `limit` items are read.
+    pub(super) async fn index_ids(&self, pk: String, prefix: String, limit: Option<usize>) -> Result<Vec<String>, StoreError> {
+        let mut request = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", string(index_pk(team, filter.field.name())))
-            .expression_attribute_values(":prefix", string(index_query_prefix(&filter.value, filter.prefix)))
-            .projection_expression("customer_id");
-        let ids: BTreeSet<String> = self
-            .query_all(request)
-            .await?
+            .expression_attribute_values(":pk", string(pk))
+            .projection_expression("record_id");
+        // DynamoDB rejects an empty prefix, so "every item" is a condition on the partition only.
+        request = if prefix.is_empty() {
+            request.key_condition_expression("pk = :pk")
+        } else {
+            request
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", string(prefix))
+        };
+        let items = match limit {
+            Some(limit) => request.limit(limit as i32).send().await.map_err(unavailable)?.items.unwrap_or_default(),
+            None => self.query_all(request).await?,
+        };
+        let ids: BTreeSet<String> = items
             .into_iter()
-            .filter_map(|mut item| match item.remove("customer_id") {
+            .filter_map(|mut item| match item.remove("record_id") {
                 Some(AttributeValue::S(id)) => Some(id),
                 _ => None,
             })
@@ -62,8 +78,37 @@ impl DynamoStore {
         Ok(ids.into_iter().collect())
     }
 
+    /// Reads the items of one page of a Query, skipping those of the pages before it.
+    // NOTE: pages far from the start read every item before them; a keys-only index would let
+    // a page jump skip them more cheaply.
+    pub(super) async fn query_page(
+        &self,
+        request: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        paging: crate::model::Paging,
+    ) -> Result<Vec<Item>, StoreError> {
+        let per_page = paging.per_page as usize;
+        let mut skip = paging.offset();
+        let mut rows = Vec::new();
+        let mut start = None;
+        loop {
+            let wanted = (skip + per_page - rows.len()).min(1_000) as i32;
+            let page = request.clone().limit(wanted).set_exclusive_start_key(start).send().await.map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                if skip > 0 {
+                    skip -= 1;
+                } else if rows.len() < per_page {
+                    rows.push(item);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() || rows.len() == per_page {
+                return Ok(rows);
+            }
+        }
+    }
+
     /// Reads customers by id, keeping the order of `ids` and leaving out missing ones.
-    async fn customers_by_id(&self, team: &TeamId, ids: &[String]) -> Result<Vec<Customer>, StoreError> {
+    pub(super) async fn customers_by_id(&self, team: &TeamId, ids: &[String]) -> Result<Vec<Customer>, StoreError> {
         let keys = ids.iter().map(|id| customer_key(team, id)).collect();
         let mut found: HashMap<String, Customer> = HashMap::new();
         for item in self.batch_get(keys).await? {
@@ -73,17 +118,18 @@ impl DynamoStore {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    async fn customer_count(&self, team: &TeamId) -> Result<u64, StoreError> {
+    /// Reads one of the team's counters (eventually consistent).
+    pub(super) async fn counter(&self, team: &TeamId, counter: &str) -> Result<u64, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(counter_key(team)))
-            .projection_expression("customers")
+            .projection_expression(counter)
             .send()
             .await
             .map_err(unavailable)?;
-        let count = output.item.and_then(|mut item| match item.remove("customers") {
+        let count = output.item.and_then(|mut item| match item.remove(counter) {
             Some(AttributeValue::N(number)) => number.parse::<u64>().ok(),
             _ => None,
         });
@@ -106,27 +152,9 @@ impl DynamoStore {
             return Ok(CustomerPage { customers, total });
         };
 
-        let total = self.customer_count(team).await?;
-        let mut skip = paging.offset();
-        let mut customers = Vec::new();
-        let mut start = None;
-        // NOTE: pages far from the start read every item before them; a keys-only index would
-        // let a page jump skip them more cheaply.
-        loop {
-            let wanted = (skip + paging.per_page as usize - customers.len()).min(1_000) as i32;
-            let page = request.clone().limit(wanted).set_exclusive_start_key(start).send().await.map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                if skip > 0 {
-                    skip -= 1;
-                } else if customers.len() < paging.per_page as usize {
-                    customers.push(serde_dynamo::from_item(item).map_err(unreadable)?);
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() || customers.len() == paging.per_page as usize {
-                return Ok(CustomerPage { customers, total });
-            }
-        }
+        let total = self.counter(team, CUSTOMERS_COUNTER).await?;
+        let customers = read_customers(self.query_page(request, paging).await?)?;
+        Ok(CustomerPage { customers, total })
     }
 
     /// Lists with filters: the first filter's index items give the candidates, the customers
@@ -207,16 +235,17 @@ impl DynamoStore {
     }
 }
 
-fn index_item(mut key: Item, customer_id: &str) -> Item {
-    key.insert("customer_id".into(), string(customer_id));
+/// An index item: its key and the id of the record it finds.
+pub(super) fn index_item(mut key: Item, record_id: &str) -> Item {
+    key.insert("record_id".into(), string(record_id));
     key
 }
 
-fn read_customers(items: Vec<Item>) -> Result<Vec<Customer>, StoreError> {
+pub(super) fn read_customers(items: Vec<Item>) -> Result<Vec<Customer>, StoreError> {
     items.into_iter().map(|item| serde_dynamo::from_item(item).map_err(unreadable)).collect()
 }
 
-fn too_many_conflicts() -> StoreError {
+pub(super) fn too_many_conflicts() -> StoreError {
     StoreError::Unavailable(format!("write lost {WRITE_ATTEMPTS} races in a row"))
 }
 
@@ -229,9 +258,13 @@ impl Store for DynamoStore {
         let mut steps = vec![
             put_new(&self.table, customer_item(team, &customer)?)?,
             put_email_lock(&self.table, team, &customer)?,
-            count_customers(&self.table, team, 1)?,
+            count(&self.table, team, CUSTOMERS_COUNTER, 1)?,
             put(&self.table, interaction_item(team, &created)?)?,
         ];
+        let organization_at = steps.len();
+        if let Some(organization_id) = &customer.organization_id {
+            steps.push(organization_exists(&self.table, team, organization_id)?);
+        }
         for index in index_keys(team, &customer) {
             steps.push(put(&self.table, index_item(index, &customer.id))?);
         }
@@ -241,6 +274,9 @@ impl Store for DynamoStore {
                 Ok(()) => return Ok(customer),
                 Err(TransactionFailure::Conditions(failed)) if failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
+                }
+                Err(TransactionFailure::Conditions(failed)) if failed.contains(&organization_at) => {
+                    return Err(StoreError::UnknownOrganization);
                 }
                 Err(TransactionFailure::Conditions(_)) => {
                     return Err(StoreError::Unavailable("new customer id already in use".into()));
@@ -262,6 +298,7 @@ impl Store for DynamoStore {
             .consistent_read(true);
         let mut customer = None;
         let mut interactions = Vec::new();
+        let mut notes = Vec::new();
         for item in self.query_all(request).await? {
             let sk = match item.get("sk") {
                 Some(AttributeValue::S(sk)) => sk.clone(),
@@ -271,10 +308,13 @@ impl Store for DynamoStore {
                 customer = Some(serde_dynamo::from_item::<_, Customer>(item).map_err(unreadable)?);
             } else if sk.starts_with(interaction_prefix()) {
                 interactions.push(serde_dynamo::from_item::<_, Interaction>(item).map_err(unreadable)?);
+            } else if sk.starts_with(note_prefix()) {
+                notes.push(serde_dynamo::from_item::<_, Note>(item).map_err(unreadable)?);
             }
         }
         interactions.reverse();
-        Ok(customer.map(|customer| CustomerDetails { customer, interactions }))
+        notes.reverse();
+        Ok(customer.map(|customer| CustomerDetails { customer, interactions, notes }))
     }
 
     async fn customer_id_by_email(&self, team: &TeamId, email: &Email) -> Result<Option<String>, StoreError> {
@@ -315,12 +355,20 @@ impl Store for DynamoStore {
                 steps.push(delete(&self.table, email_lock_key(team, &old))?);
             }
             steps.push(put(&self.table, interaction_item(team, &event)?)?);
+            let organization_at = steps.len();
+            let joins = new.organization_id.as_ref().filter(|id| old.organization_id.as_ref() != Some(*id));
+            if let Some(organization_id) = joins {
+                steps.push(organization_exists(&self.table, team, organization_id)?);
+            }
             steps.extend(self.index_changes(team, &old, &new)?);
 
             match self.transact(steps).await {
                 Ok(()) => return Ok(new),
                 Err(TransactionFailure::Conditions(failed)) if email_moves && failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
+                }
+                Err(TransactionFailure::Conditions(failed)) if joins.is_some() && failed.contains(&organization_at) => {
+                    return Err(StoreError::UnknownOrganization);
                 }
                 Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
                 Err(TransactionFailure::Failed(error)) => return Err(error),
@@ -337,7 +385,7 @@ impl Store for DynamoStore {
             let mut steps = vec![
                 delete_if_version(&self.table, customer_key(team, id), old.version)?,
                 delete(&self.table, email_lock_key(team, &old))?,
-                count_customers(&self.table, team, -1)?,
+                count(&self.table, team, CUSTOMERS_COUNTER, -1)?,
             ];
             for index in index_keys(team, &old) {
                 steps.push(delete(&self.table, index)?);
@@ -436,48 +484,48 @@ impl Store for DynamoStore {
         Err(too_many_conflicts())
     }
 
-    async fn fields(&self, team: &TeamId) -> Result<Vec<FieldDefinition>, StoreError> {
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", string(fields_pk(team)))
-            .consistent_read(true);
-        self.query_all(request)
-            .await?
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(unreadable))
-            .collect()
+    async fn add_note(&self, team: &TeamId, note: &Note) -> Result<(), StoreError> {
+        self.put_note(team, note).await
     }
 
-    async fn put_field(&self, team: &TeamId, field: &FieldDefinition) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(field_item(team, field)?))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+    async fn delete_note(&self, team: &TeamId, customer_id: &str, note_id: &str) -> Result<(), StoreError> {
+        self.remove_note(team, customer_id, note_id).await
     }
 
-    async fn delete_field(&self, team: &TeamId, key: &FieldKey) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(super::key(fields_pk(team), key.as_str())))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(StoreError::NotFound)
-            }
-            Err(error) => Err(unavailable(error)),
-        }
+    async fn create_organization(&self, team: &TeamId, organization: NewOrganization) -> Result<Organization, StoreError> {
+        self.put_new_organization(team, organization).await
+    }
+
+    async fn organization(&self, team: &TeamId, id: &str) -> Result<Option<Organization>, StoreError> {
+        self.get_organization(team, id).await
+    }
+
+    async fn update_organization(&self, team: &TeamId, id: &str, change: &OrganizationChange) -> Result<Organization, StoreError> {
+        self.change_organization(team, id, change).await
+    }
+
+    async fn delete_organization(&self, team: &TeamId, id: &str) -> Result<(), StoreError> {
+        self.remove_organization(team, id).await
+    }
+
+    async fn list_organizations(&self, team: &TeamId, query: &OrganizationQuery) -> Result<OrganizationPage, StoreError> {
+        self.find_organizations(team, query).await
+    }
+
+    async fn organization_members(&self, team: &TeamId, id: &str, limit: usize) -> Result<Vec<Customer>, StoreError> {
+        self.members(team, id, Some(limit)).await
+    }
+
+    async fn fields(&self, team: &TeamId, scope: FieldScope) -> Result<Vec<FieldDefinition>, StoreError> {
+        self.field_definitions(team, scope).await
+    }
+
+    async fn put_field(&self, team: &TeamId, scope: FieldScope, field: &FieldDefinition) -> Result<(), StoreError> {
+        self.put_field_definition(team, scope, field).await
+    }
+
+    async fn delete_field(&self, team: &TeamId, scope: FieldScope, key: &FieldKey) -> Result<(), StoreError> {
+        self.remove_field(team, scope, key).await
     }
 }
 

@@ -13,11 +13,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CustomerPage, Store, StoreError};
-use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey,
-    Interaction, ListQuery, NewCustomer, TeamId, Timestamp, new_id,
-};
+mod records;
+
+use super::StoreError;
+use crate::model::{Customer, Email, FieldDefinition, FieldKey, FieldScope, Interaction, Note, Organization, TeamId};
 
 /// One change that a journal line records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -26,8 +25,12 @@ enum Change {
     PutCustomer(Customer),
     DeleteCustomer(String),
     PutInteraction(Interaction),
-    PutField(FieldDefinition),
-    DeleteField(FieldKey),
+    PutNote(Note),
+    DeleteNote { customer_id: String, note_id: String },
+    PutOrganization(Organization),
+    DeleteOrganization(String),
+    PutField { scope: FieldScope, field: FieldDefinition },
+    DeleteField { scope: FieldScope, key: FieldKey },
 }
 
 #[derive(Default)]
@@ -37,7 +40,10 @@ struct TeamData {
     emails: HashMap<String, String>,
     /// Customer id to its interactions, oldest first.
     interactions: HashMap<String, Vec<Interaction>>,
-    fields: BTreeMap<FieldKey, FieldDefinition>,
+    /// Customer id to its notes by id, which is creation order.
+    notes: HashMap<String, BTreeMap<String, Note>>,
+    organizations: BTreeMap<String, Organization>,
+    fields: BTreeMap<(FieldScope, FieldKey), FieldDefinition>,
 }
 
 impl TeamData {
@@ -55,17 +61,32 @@ impl TeamData {
                     self.emails.remove(&old.email.normalized());
                 }
                 self.interactions.remove(&id);
+                self.notes.remove(&id);
             }
             Change::PutInteraction(interaction) => {
                 let list = self.interactions.entry(interaction.customer_id.clone()).or_default();
                 let at = list.partition_point(|i| (i.created_at, &i.id) <= (interaction.created_at, &interaction.id));
                 list.insert(at, interaction);
             }
-            Change::PutField(field) => {
-                self.fields.insert(field.key.clone(), field);
+            Change::PutNote(note) => {
+                self.notes.entry(note.customer_id.clone()).or_default().insert(note.id.clone(), note);
             }
-            Change::DeleteField(key) => {
-                self.fields.remove(&key);
+            Change::DeleteNote { customer_id, note_id } => {
+                if let Some(notes) = self.notes.get_mut(&customer_id) {
+                    notes.remove(&note_id);
+                }
+            }
+            Change::PutOrganization(organization) => {
+                self.organizations.insert(organization.id.clone(), organization);
+            }
+            Change::DeleteOrganization(id) => {
+                self.organizations.remove(&id);
+            }
+            Change::PutField { scope, field } => {
+                self.fields.insert((scope, field.key.clone()), field);
+            }
+            Change::DeleteField { scope, key } => {
+                self.fields.remove(&(scope, key));
             }
         }
     }
@@ -165,121 +186,4 @@ fn stored_customer<'a>(data: &'a TeamData, id: &str) -> Result<&'a Customer, Sto
 
 fn email_owner<'a>(data: &'a TeamData, email: &Email) -> Option<&'a String> {
     data.emails.get(&email.normalized())
-}
-
-impl Store for EmbeddedStore {
-    async fn create_customer(&self, team: &TeamId, customer: NewCustomer) -> Result<Customer, StoreError> {
-        self.write(team, |data| {
-            if email_owner(data, customer.email()).is_some() {
-                return Err(StoreError::EmailTaken);
-            }
-            let customer = customer.into_customer(new_id(), Timestamp::now());
-            let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
-            let changes = vec![Change::PutCustomer(customer.clone()), Change::PutInteraction(created)];
-            Ok((changes, customer))
-        })
-    }
-
-    async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
-        Ok(self.read(team, |data| {
-            let customer = data.customers.get(id)?.clone();
-            let mut interactions = data.interactions.get(id).cloned().unwrap_or_default();
-            interactions.reverse();
-            Some(CustomerDetails { customer, interactions })
-        }))
-    }
-
-    async fn customer_id_by_email(&self, team: &TeamId, email: &Email) -> Result<Option<String>, StoreError> {
-        Ok(self.read(team, |data| email_owner(data, email).cloned()))
-    }
-
-    async fn update_customer(
-        &self,
-        team: &TeamId,
-        id: &str,
-        change: &CustomerChange,
-        description: &str,
-    ) -> Result<Customer, StoreError> {
-        self.write(team, |data| {
-            let mut customer = stored_customer(data, id)?.clone();
-            if let Some(email) = &change.email {
-                if email_owner(data, email).is_some_and(|owner| owner != id) {
-                    return Err(StoreError::EmailTaken);
-                }
-            }
-            change.apply(&mut customer, Timestamp::now());
-            let event = Interaction::by_api(id, description, customer.updated_at);
-            let changes = vec![Change::PutCustomer(customer.clone()), Change::PutInteraction(event)];
-            Ok((changes, customer))
-        })
-    }
-
-    async fn delete_customer(&self, team: &TeamId, id: &str) -> Result<Customer, StoreError> {
-        self.write(team, |data| {
-            let customer = stored_customer(data, id)?.clone();
-            Ok((vec![Change::DeleteCustomer(id.to_string())], customer))
-        })
-    }
-
-    async fn list_customers(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
-        Ok(self.read(team, |data| {
-            let matches = data
-                .customers
-                .values()
-                .filter(|customer| query.filters.iter().all(|filter| filter.matches(customer)));
-            let total = matches.clone().count() as u64;
-            let customers = match query.paging {
-                Some(paging) => matches.skip(paging.offset()).take(paging.per_page as usize).cloned().collect(),
-                None => matches.cloned().collect(),
-            };
-            CustomerPage { customers, total }
-        }))
-    }
-
-    async fn latest_customers(&self, team: &TeamId, limit: usize) -> Result<Vec<Customer>, StoreError> {
-        Ok(self.read(team, |data| {
-            let mut customers: Vec<&Customer> = data.customers.values().collect();
-            customers.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)));
-            customers.into_iter().take(limit).cloned().collect()
-        }))
-    }
-
-    async fn recent_activity(&self, team: &TeamId, limit: usize) -> Result<Vec<Activity>, StoreError> {
-        Ok(self.read(team, |data| {
-            let mut interactions: Vec<&Interaction> = data.interactions.values().flatten().collect();
-            interactions.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-            interactions
-                .into_iter()
-                .filter_map(|interaction| {
-                    let customer = data.customers.get(&interaction.customer_id)?;
-                    Some(Activity { interaction: interaction.clone(), customer: customer.clone() })
-                })
-                .take(limit)
-                .collect()
-        }))
-    }
-
-    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction) -> Result<(), StoreError> {
-        self.write(team, |data| {
-            stored_customer(data, &interaction.customer_id)?;
-            Ok((vec![Change::PutInteraction(interaction.clone())], ()))
-        })
-    }
-
-    async fn fields(&self, team: &TeamId) -> Result<Vec<FieldDefinition>, StoreError> {
-        Ok(self.read(team, |data| data.fields.values().cloned().collect()))
-    }
-
-    async fn put_field(&self, team: &TeamId, field: &FieldDefinition) -> Result<(), StoreError> {
-        self.write(team, |_| Ok((vec![Change::PutField(field.clone())], ())))
-    }
-
-    async fn delete_field(&self, team: &TeamId, key: &FieldKey) -> Result<(), StoreError> {
-        self.write(team, |data| {
-            if !data.fields.contains_key(key) {
-                return Err(StoreError::NotFound);
-            }
-            Ok((vec![Change::DeleteField(key.clone())], ()))
-        })
-    }
 }

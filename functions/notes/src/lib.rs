@@ -1,0 +1,44 @@
+//! `POST /customers/{id}/notes` adds a note; `DELETE /customers/{id}/notes/{note_id}` removes one.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::Note;
+use shared::store::{AvatarStore, Store, StoreError};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Notes, Route::Note];
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+        match request.route {
+            Route::Note => delete(app, &request).await,
+            _ => add(app, &request).await,
+        }
+    })
+    .await
+}
+
+async fn add<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let customer_id = app.customer_id(&request.team, request.parameter()).await?;
+    let note = Note::from_body(&customer_id, &read_object(request)?)?;
+    app.store.add_note(&request.team, &note).await.map_err(|error| match error {
+        StoreError::NotFound => ApiError::not_found("Customer"),
+        other => other.into(),
+    })?;
+    Ok(ok(&json!({"success": "Note added", "id": note.id})))
+}
+
+async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let customer_id = app.customer_id(&request.team, request.parameter()).await?;
+    let note_id = request.parameter_at(1);
+    if !shared::model::is_id(note_id) {
+        return Err(ApiError::not_found("Note"));
+    }
+    app.store.delete_note(&request.team, &customer_id, note_id).await.map_err(|error| match error {
+        StoreError::NotFound => ApiError::not_found("Note"),
+        other => other.into(),
+    })?;
+    Ok(ok(&json!({"success": "Note deleted"})))
+}

@@ -1,0 +1,48 @@
+//! `GET /organizations` lists organizations, by name prefix with `?name=`; `POST /organizations`
+//! creates one.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::{FieldScope, OrganizationChange, OrganizationQuery};
+use shared::store::{AvatarStore, Store};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Organizations];
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+        match request.method.as_str() {
+            "POST" => create(app, &request).await,
+            _ => list(app, &request).await,
+        }
+    })
+    .await
+}
+
+async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let query = OrganizationQuery::parse(&request.query)?;
+    let page = app.store.list_organizations(&request.team, &query).await?;
+    let rows: Vec<Value> = page.organizations.iter().map(|organization| Value::Object(organization.to_json())).collect();
+
+    let Some(paging) = query.paging else {
+        return Ok(ok(&Value::Array(rows)));
+    };
+    Ok(ok(&json!({
+        "meta": {
+            "total": page.total,
+            "current_page": paging.page,
+            "total_pages": paging.total_pages(page.total),
+        },
+        "organizations": rows,
+    })))
+}
+
+async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let body = read_object(request)?;
+    let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
+    let organization = OrganizationChange::from_body(&body, &fields)?.into_new(&fields)?;
+    let created = app.store.create_organization(&request.team, organization).await?;
+    Ok(ok(&json!({"success": "Organization created", "id": created.id})))
+}

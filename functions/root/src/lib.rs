@@ -1,0 +1,18 @@
+//! `GET /`: the API's name and version. Clients call it to test their connection, and treat an
+//! empty or non-object answer as a failure.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::http::{ok, respond, Route};
+use shared::store::{AvatarStore, Store};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Root];
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |_| async move {
+        Ok(ok(&json!({"name": "Meiosis customer API", "version": env!("CARGO_PKG_VERSION")})))
+    })
+    .await
+}

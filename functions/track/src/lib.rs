@@ -1,0 +1,28 @@
+//! `POST /track` records an interaction with a customer.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::{Timestamp, TrackRequest};
+use shared::store::{AvatarStore, Store, StoreError};
+use shared::App;
+
+/// Routes this function serves.
+pub const ROUTES: &[Route] = &[Route::Track];
+
+pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
+    respond(ROUTES, request, app.default_team.as_ref(), |request| async move { track(app, &request).await }).await
+}
+
+async fn track<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let tracked = TrackRequest::from_body(&read_object(request)?)?;
+    let unknown_customer = || ApiError::invalid_field("customer", "must name an existing customer by id or email");
+
+    let customer_id = app.customer_id(&request.team, &tracked.customer).await.map_err(|_| unknown_customer())?;
+    let interaction = tracked.into_interaction(&customer_id, Timestamp::now());
+    app.store.add_interaction(&request.team, &interaction).await.map_err(|error| match error {
+        StoreError::NotFound => unknown_customer(),
+        other => other.into(),
+    })?;
+    Ok(ok(&json!({"success": "Interaction recorded", "id": interaction.id})))
+}

@@ -1,0 +1,6 @@
+//! Lambda entry point: builds the stores once, then serves requests with [`track::handle`].
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::app::run_lambda(track::handle).await
+}

@@ -1,0 +1,258 @@
+//! Organizations, notes and field definitions on DynamoDB.
+
+use super::items::*;
+use super::keys::*;
+use super::store::{index_item, too_many_conflicts};
+use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, key, string, unavailable, unreadable};
+use crate::model::{
+    Customer, CustomerChange, FieldDefinition, FieldKey, FieldScope, Filter, FilterField, NewOrganization, Note,
+    Organization, OrganizationChange, OrganizationQuery, TeamId, Timestamp, new_id,
+};
+use crate::store::table::LIST_INDEX;
+use crate::store::{OrganizationPage, Store, StoreError};
+
+fn read_organizations(items: Vec<Item>) -> Result<Vec<Organization>, StoreError> {
+    items.into_iter().map(|item| serde_dynamo::from_item(item).map_err(unreadable)).collect()
+}
+
+impl DynamoStore {
+    pub(super) async fn put_note(&self, team: &TeamId, note: &Note) -> Result<(), StoreError> {
+        let steps = vec![customer_exists(&self.table, team, &note.customer_id)?, put(&self.table, note_item(team, note)?)?];
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match self.transact(steps.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(TransactionFailure::Conditions(_)) => return Err(StoreError::NotFound),
+                Err(TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    pub(super) async fn remove_note(&self, team: &TeamId, customer_id: &str, note_id: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(customer_pk(team, customer_id), note_sk(note_id))))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::NotFound)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    pub(super) async fn put_new_organization(&self, team: &TeamId, new: NewOrganization) -> Result<Organization, StoreError> {
+        let organization = new.into_organization(new_id(), Timestamp::now());
+        let steps = vec![
+            put_new(&self.table, organization_item(team, &organization)?)?,
+            put(&self.table, index_item(organization_name_key(team, &organization), &organization.id))?,
+            count(&self.table, team, ORGANIZATIONS_COUNTER, 1)?,
+        ];
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match self.transact(steps.clone()).await {
+                Ok(()) => return Ok(organization),
+                Err(TransactionFailure::Conditions(_)) => {
+                    return Err(StoreError::Unavailable("new organization id already in use".into()));
+                }
+                Err(TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    pub(super) async fn get_organization(&self, team: &TeamId, id: &str) -> Result<Option<Organization>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(organization_key(team, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.map(|item| serde_dynamo::from_item(item).map_err(unreadable)).transpose()
+    }
+
+    pub(super) async fn change_organization(
+        &self,
+        team: &TeamId,
+        id: &str,
+        change: &OrganizationChange,
+    ) -> Result<Organization, StoreError> {
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some(old) = self.get_organization(team, id).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let mut new = old.clone();
+            change.apply(&mut new, Timestamp::now());
+
+            let mut steps = vec![put_if_version(&self.table, organization_item(team, &new)?, old.version)?];
+            let (old_name, new_name) = (organization_name_key(team, &old), organization_name_key(team, &new));
+            if old_name != new_name {
+                steps.push(delete(&self.table, old_name)?);
+                steps.push(put(&self.table, index_item(new_name, id))?);
+            }
+            match self.transact(steps).await {
+                Ok(()) => return Ok(new),
+                Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        Err(too_many_conflicts())
+    }
+
+    /// Deletes the organization, then takes it off each of its customers. Customers that join
+    /// it concurrently fail their own write, because they check that it exists.
+    pub(super) async fn remove_organization(&self, team: &TeamId, id: &str) -> Result<(), StoreError> {
+        let mut deleted = false;
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some(old) = self.get_organization(team, id).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let steps = vec![
+                delete_if_version(&self.table, organization_key(team, id), old.version)?,
+                delete(&self.table, organization_name_key(team, &old))?,
+                count(&self.table, team, ORGANIZATIONS_COUNTER, -1)?,
+            ];
+            match self.transact(steps).await {
+                Ok(()) => {
+                    deleted = true;
+                    break;
+                }
+                Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
+                Err(TransactionFailure::Failed(error)) => return Err(error),
+            }
+        }
+        if !deleted {
+            return Err(too_many_conflicts());
+        }
+
+        let leave = CustomerChange { organization_id: Some(None), ..CustomerChange::default() };
+        for member in self.members(team, id, None).await? {
+            match self.update_customer(team, &member.id, &leave, "Organization removed").await {
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn find_organizations(&self, team: &TeamId, query: &OrganizationQuery) -> Result<OrganizationPage, StoreError> {
+        if let Some(prefix) = &query.name {
+            let ids = self.index_ids(organization_name_pk(team), prefix.clone(), None).await?;
+            let total = ids.len() as u64;
+            let selected: Vec<String> = match query.paging {
+                Some(paging) => ids.into_iter().skip(paging.offset()).take(paging.per_page as usize).collect(),
+                None => ids,
+            };
+            let keys = selected.iter().map(|id| organization_key(team, id)).collect();
+            let mut organizations = read_organizations(self.batch_get(keys).await?)?;
+            organizations.sort_by(|a, b| a.id.cmp(&b.id));
+            return Ok(OrganizationPage { organizations, total });
+        }
+
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(LIST_INDEX.name)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", string(organization_list_pk(team)));
+        match query.paging {
+            Some(paging) => {
+                let total = self.counter(team, ORGANIZATIONS_COUNTER).await?;
+                let organizations = read_organizations(self.query_page(request, paging).await?)?;
+                Ok(OrganizationPage { organizations, total })
+            }
+            None => {
+                let organizations = read_organizations(self.query_all(request).await?)?;
+                let total = organizations.len() as u64;
+                Ok(OrganizationPage { organizations, total })
+            }
+        }
+    }
+
+    /// Customers of the organization in id order, through the `organization_id` index items.
+    pub(super) async fn members(&self, team: &TeamId, id: &str, limit: Option<usize>) -> Result<Vec<Customer>, StoreError> {
+        let filter = Filter { field: FilterField::OrganizationId, value: id.to_string(), prefix: false };
+        let prefix = index_query_prefix(&filter.value, filter.prefix);
+        let ids = self.index_ids(index_pk(team, filter.field.name()), prefix, limit).await?;
+        self.customers_by_id(team, &ids).await
+    }
+
+    pub(super) async fn field_definitions(&self, team: &TeamId, scope: FieldScope) -> Result<Vec<FieldDefinition>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", string(fields_pk(team, scope)))
+            .consistent_read(true);
+        self.query_all(request)
+            .await?
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(unreadable))
+            .collect()
+    }
+
+    pub(super) async fn put_field_definition(&self, team: &TeamId, scope: FieldScope, field: &FieldDefinition) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(field_item(team, scope, field)?))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Deletes the definition, then clears its values from the records that hold one.
+    pub(super) async fn remove_field(&self, team: &TeamId, scope: FieldScope, key_name: &FieldKey) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(fields_pk(team, scope), key_name.as_str())))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                return Err(StoreError::NotFound);
+            }
+            Err(error) => return Err(unavailable(error)),
+        }
+
+        match scope {
+            FieldScope::Customer => {
+                let holders = self.index_ids(index_pk(team, key_name.as_str()), String::new(), None).await?;
+                let clear = CustomerChange { attributes: [(key_name.clone(), None)].into(), ..CustomerChange::default() };
+                for id in holders {
+                    match self.update_customer(team, &id, &clear, "Custom attribute removed").await {
+                        Ok(_) | Err(StoreError::NotFound) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+            FieldScope::Organization => {
+                let all = self.find_organizations(team, &OrganizationQuery::default()).await?;
+                let clear = OrganizationChange { attributes: [(key_name.clone(), None)].into(), ..OrganizationChange::default() };
+                for organization in all.organizations.iter().filter(|o| o.attributes.contains_key(key_name)) {
+                    match self.change_organization(team, &organization.id, &clear).await {
+                        Ok(_) | Err(StoreError::NotFound) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
