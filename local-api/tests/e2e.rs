@@ -106,26 +106,4 @@ async fn custom_fields_round_trip(api: &Api) {
     assert_eq!(api.delete("/customers/fields/attr-source").await.status, 200);
 }
 
-macro_rules! on_both_stores {
-    ($($test:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(&super::Api::embedded().await).await;
-                }
-            )*
-        }
-
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(&super::Api::moto().await).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_stores!(customer_journey, errors_are_json, email_race_leaves_one, custom_fields_round_trip);

@@ -46,3 +46,40 @@ async fn invalid_definition_names_fields<S: Store, A: AvatarStore>(app: &App<S, 
 }
 
 shared::on_both_stores!(built_in_fields_are_listed, defined_field_is_listed_and_deleted, invalid_definition_names_fields);
+
+mod attributes {
+    use serde_json::json;
+    use shared::store::{AvatarStore, Store};
+    use shared::testing::{event, read, request};
+    use shared::App;
+
+    async fn organization_attributes_round_trip<S: Store, A: AvatarStore>(app: &App<S, A>) {
+        let call = |name: &str| fields::handle(app, request(&event(name)));
+        let (status, body) = read(call("attributes-define.json").await);
+        assert_eq!(status, 200, "{body}");
+
+        let mut list = event("attributes-list.json");
+        list["rawPath"] = json!("/attributes/organization");
+        list["pathParameters"] = json!({"scope": "organization"});
+        let (status, body) = read(fields::handle(app, request(&list)).await);
+        assert_eq!(status, 200);
+        assert_eq!(body, json!([{"key": "attr-industry", "name": "Industry", "type": "text", "required": false, "options": []}]));
+
+        let (_, customers) = read(call("attributes-list.json").await);
+        assert_eq!(customers, json!([]), "customer attributes are separate");
+
+        let (status, _) = read(call("attribute-delete.json").await);
+        assert_eq!(status, 200);
+        let (status, _) = read(call("attribute-delete.json").await);
+        assert_eq!(status, 404);
+    }
+
+    async fn unknown_scope_is_404<S: Store, A: AvatarStore>(app: &App<S, A>) {
+        let mut list = event("attributes-list.json");
+        list["pathParameters"] = json!({"scope": "invoice"});
+        let (status, _) = read(fields::handle(app, request(&list)).await);
+        assert_eq!(status, 404);
+    }
+
+    shared::on_both_stores!(organization_attributes_round_trip, unknown_scope_is_404);
+}

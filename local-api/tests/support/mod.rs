@@ -58,8 +58,23 @@ impl Api {
 
     /// Sends a request to `url` (a path on this server, or a whole URL).
     pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Answer {
+        self.send_with(method, url, &[], content_type, body).await
+    }
+
+    /// Sends a request with extra `headers`.
+    pub async fn send_with(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        content_type: Option<&str>,
+        body: impl Into<Bytes>,
+    ) -> Answer {
         let url = if url.starts_with("http") { url.to_string() } else { format!("{}{url}", self.base) };
         let mut request = hyper::Request::builder().method(method).uri(&url).header("accept", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
@@ -106,3 +121,28 @@ pub const PNG: &[u8] = &[
     0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xd0, 0x03, 0x00, 0x00, 0x30, 0x00, 0x2f, 0xb8, 0xff, 0xdf,
     0xc3, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
+
+/// Declares each named test twice, in `mod embedded` and `mod dynamo`, calling the function of
+/// the same name with a running `local-api` on that store.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(&super::Api::embedded().await).await;
+                }
+            )*
+        }
+
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(&super::Api::moto().await).await;
+                }
+            )*
+        }
+    };
+}
