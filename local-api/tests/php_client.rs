@@ -1,12 +1,12 @@
-//! Replays what the original API's published PHP client (built on Guzzle) sends: relative paths
-//! that end in a slash for collections, `Accept`, `Authorization: Bearer` and an empty `X-TEAM`
-//! header on every request, form bodies in PHP's bracket encoding, and updates that post back
-//! every field of a fetched record. Runs on both stores.
+//! Replays what the original API's published PHP client (built on Guzzle) sends, on both stores.
+//! It uses relative paths that end in a slash for collections. Every request carries `Accept`,
+//! `Authorization: Bearer` and an empty `X-TEAM` header. Bodies are forms in PHP's bracket
+//! encoding, and updates post back every field of a fetched record.
 
 mod support;
 
 use serde_json::{json, Map, Value};
-use support::{Answer, Api};
+use support::{Response, Api};
 
 /// The client's view of the API: every call carries its headers, every POST is a form.
 struct PhpClient<'a> {
@@ -16,17 +16,17 @@ struct PhpClient<'a> {
 const HEADERS: [(&str, &str); 2] = [("authorization", "Bearer 5f0c-token-of-the-test"), ("x-team", "")];
 
 impl PhpClient<'_> {
-    async fn get(&self, path: &str) -> Answer {
+    async fn get(&self, path: &str) -> Response {
         self.api.send_with("GET", &format!("/{path}"), &HEADERS, None, Vec::new()).await
     }
 
-    async fn post(&self, path: &str, fields: &Value) -> Answer {
+    async fn post(&self, path: &str, fields: &Value) -> Response {
         let body = http_build_query(fields);
         let form = Some("application/x-www-form-urlencoded");
         self.api.send_with("POST", &format!("/{path}"), &HEADERS, form, body).await
     }
 
-    async fn delete(&self, path: &str) -> Answer {
+    async fn delete(&self, path: &str) -> Response {
         self.api.send_with("DELETE", &format!("/{path}"), &HEADERS, None, Vec::new()).await
     }
 }
@@ -66,7 +66,7 @@ fn flatten(key: String, value: &Value, pairs: &mut Vec<(String, String)>) {
     }
 }
 
-fn created_id(answer: &Answer) -> String {
+fn created_id(answer: &Response) -> String {
     assert_eq!(answer.status, 200, "{:?}", answer.json());
     let body = answer.json();
     assert!(body["success"].is_string(), "{body}");

@@ -54,7 +54,7 @@ pub fn team(name: &str) -> TeamId {
     TeamId::parse(name).expect("test team ids are valid")
 }
 
-/// An app on the embedded store, in memory.
+/// Builds an app on the embedded store, in memory.
 pub fn embedded_app() -> App<EmbeddedStore, LocalAvatars> {
     App {
         store: EmbeddedStore::in_memory(),
@@ -72,7 +72,7 @@ fn credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "tests")
 }
 
-/// An app on DynamoDB and S3 at the moto server, with a new table and bucket of its own.
+/// Builds an app on DynamoDB and S3 at the moto server, with a new table and bucket of its own.
 pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
     let endpoint = moto_endpoint();
     let dynamo_config = aws_sdk_dynamodb::Config::builder()

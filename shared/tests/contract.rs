@@ -231,7 +231,7 @@ async fn filter_skips_non_matching_before_limit<S: Store>(store: &S, team: &Team
 
     let two_filters = query(&[("first", "amy"), ("email", "c2"), ("per_page", "5"), ("page", "2")], &[]);
     let page = store.list_customers(team, &two_filters).await.unwrap();
-    // c2, c20..c29 minus c25 are 10 Amys; page 2 of 5 holds the last five in creation order.
+    // c2, c20..c29 minus c25 are 10 Amys; page 2 of 5 contains the last five in creation order.
     assert_eq!(emails(&page.customers), vec!["c24@example.test", "c26@example.test", "c27@example.test", "c28@example.test", "c29@example.test"]);
     assert_eq!(page.total, 10);
 }
@@ -294,7 +294,7 @@ async fn latest_and_activity_are_newest_first<S: Store>(store: &S, team: &TeamId
     let tracked = Interaction { description: "Filled out a form".into(), source: "Website".into(), ..Interaction::by_api(&b.id, "", Timestamp::now()) };
     store.add_interaction(team, &tracked).await.unwrap();
 
-    // The indexes behind both reads are eventually consistent on DynamoDB; moto answers at once.
+    // The indexes behind both reads are eventually consistent on DynamoDB, but moto updates them at once.
     let latest = store.latest_customers(team, 20).await.unwrap();
     assert_eq!(emails(&latest), vec!["a@example.test", "b@example.test"]);
     assert_eq!(emails(&store.latest_customers(team, 1).await.unwrap()), vec!["a@example.test"]);

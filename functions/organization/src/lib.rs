@@ -32,7 +32,7 @@ fn not_found(error: StoreError) -> ApiError {
     }
 }
 
-/// The organization with the ids and names of its first customers.
+/// Returns the organization with the ids and names of its first customers.
 async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, id: &str) -> Result<ApiResponse, ApiError> {
     let Some(organization) = app.store.organization(&request.team, id).await? else {
         return Err(ApiError::not_found("Organization"));

@@ -22,14 +22,14 @@ pub struct Api {
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
-/// An answer: status, headers and body bytes.
-pub struct Answer {
+/// A response as the tests read it: status, headers and body bytes.
+pub struct Response {
     pub status: u16,
     pub headers: hyper::HeaderMap,
     pub body: Bytes,
 }
 
-impl Answer {
+impl Response {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
     }
@@ -57,7 +57,7 @@ impl Api {
     }
 
     /// Sends a request to `url` (a path on this server, or a whole URL).
-    pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Answer {
+    pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Response {
         self.send_with(method, url, &[], content_type, body).await
     }
 
@@ -69,7 +69,7 @@ impl Api {
         headers: &[(&str, &str)],
         content_type: Option<&str>,
         body: impl Into<Bytes>,
-    ) -> Answer {
+    ) -> Response {
         let url = if url.starts_with("http") { url.to_string() } else { format!("{}{url}", self.base) };
         let mut request = hyper::Request::builder().method(method).uri(&url).header("accept", "application/json");
         for (name, value) in headers {
@@ -82,27 +82,27 @@ impl Api {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        Answer { status, headers, body }
+        Response { status, headers, body }
     }
 
-    pub async fn get(&self, url: &str) -> Answer {
+    pub async fn get(&self, url: &str) -> Response {
         self.send("GET", url, None, Bytes::new()).await
     }
 
-    pub async fn post_json(&self, url: &str, body: &Value) -> Answer {
+    pub async fn post_json(&self, url: &str, body: &Value) -> Response {
         self.send("POST", url, Some("application/json"), body.to_string()).await
     }
 
-    pub async fn post_form(&self, url: &str, body: &str) -> Answer {
+    pub async fn post_form(&self, url: &str, body: &str) -> Response {
         self.send("POST", url, Some("application/x-www-form-urlencoded"), body.to_string()).await
     }
 
-    pub async fn delete(&self, url: &str) -> Answer {
+    pub async fn delete(&self, url: &str) -> Response {
         self.send("DELETE", url, None, Bytes::new()).await
     }
 }
 
-/// A multipart body with one `file` part, and its Content-Type.
+/// Builds a multipart body with one `file` part, and returns it with its Content-Type.
 pub fn multipart_file(bytes: &[u8], filename: &str) -> (String, Vec<u8>) {
     let boundary = "e2e-boundary-41d9";
     let mut body = format!(

@@ -47,8 +47,8 @@ impl DynamoStore {
         self.index_ids(index_pk(team, filter.field.name()), prefix, None).await
     }
 
-    /// Ids that the index items under `pk` whose sort key starts with `prefix` point to, in id
-    /// order; with `limit`, only the first `limit` items are read.
+    /// Returns the record ids of the index items under `pk` whose sort key starts with `prefix`,
+    /// in id order. With `limit`, only the first `limit` items are read.
     pub(super) async fn index_ids(&self, pk: String, prefix: String, limit: Option<usize>) -> Result<Vec<String>, StoreError> {
         let mut request = self
             .client
@@ -91,8 +91,8 @@ impl DynamoStore {
         let mut rows = Vec::new();
         let mut start = None;
         loop {
-            let wanted = (skip + per_page - rows.len()).min(1_000) as i32;
-            let page = request.clone().limit(wanted).set_exclusive_start_key(start).send().await.map_err(unavailable)?;
+            let page_limit = (skip + per_page - rows.len()).min(1_000) as i32;
+            let page = request.clone().limit(page_limit).set_exclusive_start_key(start).send().await.map_err(unavailable)?;
             for item in page.items.unwrap_or_default() {
                 if skip > 0 {
                     skip -= 1;
@@ -235,7 +235,7 @@ impl DynamoStore {
     }
 }
 
-/// An index item: its key and the id of the record it finds.
+/// Builds an index item from its key and the id of the record it finds.
 pub(super) fn index_item(mut key: Item, record_id: &str) -> Item {
     key.insert("record_id".into(), string(record_id));
     key
