@@ -1,6 +1,9 @@
 //! Serves every route of `template.yaml` on one port by calling the functions' own handlers, so
-//! what runs locally is what runs in Lambda. Requests are attributed to one team.
+//! what runs locally is what runs in Lambda. Requests authenticate with a team API key, resolved
+//! by the same code as the Lambda authorizer; CORS preflight requests need none.
 
+pub mod backend;
+pub mod cors;
 pub mod resources;
 
 use std::convert::Infallible;
@@ -14,14 +17,16 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::http::{header, HeaderValue, Method};
+use shared::auth::{authenticate, AuthError, KeyStore};
 use shared::http::multipart::MAX_UPLOAD_BYTES;
 use shared::http::{ApiError, ApiResponse, LocalContext, Route};
-use shared::model::TeamId;
 use shared::store::local_avatars::{LocalAvatars, ROUTE_PREFIX};
 use shared::store::s3::S3Avatars;
-use shared::store::{AvatarStore, Store};
+use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
 use tokio::net::TcpListener;
+
+use cors::Cors;
 
 /// Avatar stores whose images `local-api` can serve itself.
 pub trait LocalImages {
@@ -40,21 +45,27 @@ impl LocalImages for S3Avatars {
     }
 }
 
+/// Everything a connection needs: the stores, the keys and the CORS settings.
+pub struct Server<S, A, K> {
+    pub app: App<S, A>,
+    pub keys: K,
+    pub cors: Cors,
+}
+
 /// Accepts connections on `listener` until the process ends, serving each on its own task.
-pub async fn serve<S, A>(listener: TcpListener, app: Arc<App<S, A>>, team: TeamId) -> std::io::Result<()>
+pub async fn serve<S, A, K>(listener: TcpListener, server: Arc<Server<S, A, K>>) -> std::io::Result<()>
 where
     S: Store,
     A: AvatarStore + LocalImages,
+    K: KeyStore,
 {
     loop {
         let (stream, _) = listener.accept().await?;
-        let app = app.clone();
-        let team = team.clone();
+        let server = server.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let app = app.clone();
-                let team = team.clone();
-                async move { Ok::<_, Infallible>(into_hyper(dispatch(&app, &team, request).await)) }
+                let server = server.clone();
+                async move { Ok::<_, Infallible>(into_hyper(server.dispatch(request).await)) }
             });
             if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(%error, "connection closed with an error");
@@ -70,48 +81,82 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
     Ok((listener, local))
 }
 
-async fn dispatch<S, A>(app: &App<S, A>, team: &TeamId, request: hyper::Request<Incoming>) -> ApiResponse
+impl<S, A, K> Server<S, A, K>
 where
     S: Store,
     A: AvatarStore + LocalImages,
+    K: KeyStore,
 {
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_string();
-
-    if parts.method == Method::GET {
-        if let (Some(key), Some(images)) = (path.strip_prefix(ROUTE_PREFIX), app.avatars.local()) {
-            return avatar_image(images, key).await;
+    async fn dispatch(&self, request: hyper::Request<Incoming>) -> ApiResponse {
+        let origin = request.headers().get(header::ORIGIN).cloned();
+        if let Some(preflight) = self.cors.preflight(&request) {
+            return preflight;
         }
+        let mut response = self.route(request).await;
+        self.cors.decorate(origin.as_ref(), &mut response);
+        response
     }
 
-    let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return ApiError::payload_too_large(MAX_UPLOAD_BYTES).into_response(),
-    };
-    let mut request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Binary(body.to_vec()));
-    request.extensions_mut().insert(LocalContext { team: team.clone(), request_id: shared::model::new_id() });
+    async fn route(&self, request: hyper::Request<Incoming>) -> ApiResponse {
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path().to_string();
 
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .map(|segment| percent_decode(segment))
-        .collect();
-    match Route::resolve(&segments).map(|(route, _)| route) {
-        Some(Route::Root) => root::handle(app, request).await,
-        Some(Route::Customers) => customers::handle(app, request).await,
-        Some(Route::Customer) => customer::handle(app, request).await,
-        Some(Route::Fields | Route::Field | Route::Attributes | Route::Attribute) => fields::handle(app, request).await,
-        Some(Route::Notes | Route::Note) => notes::handle(app, request).await,
-        Some(Route::Organizations) => organizations::handle(app, request).await,
-        Some(Route::Organization) => organization::handle(app, request).await,
-        Some(Route::Track) => track::handle(app, request).await,
-        Some(Route::Avatar) => avatar::handle(app, request).await,
-        Some(Route::Latest) => latest::handle(app, request).await,
-        Some(Route::Activity) => activity::handle(app, request).await,
-        None => {
-            tracing::info!(method = %request.method(), path, status = 404, "request");
-            ApiError::not_found("Route").into_response()
+        if parts.method == Method::GET {
+            if let (Some(key), Some(images)) = (path.strip_prefix(ROUTE_PREFIX), self.app.avatars.local()) {
+                return avatar_image(images, key).await;
+            }
         }
+
+        let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
+        let Some((route, _)) = Route::resolve(&segments) else {
+            tracing::info!(method = %parts.method, path, status = 404, "request");
+            return ApiError::not_found("Route").into_response();
+        };
+
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+        let team = match authenticate(&self.keys, authorization).await {
+            Ok(team) => team,
+            Err(error) => {
+                let refused = refusal(error);
+                tracing::info!(method = %parts.method, path, status = refused.status.as_u16(), "request");
+                return refused.into_response();
+            }
+        };
+
+        let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return ApiError::payload_too_large(MAX_UPLOAD_BYTES).into_response(),
+        };
+        let mut request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Binary(body.to_vec()));
+        request.extensions_mut().insert(LocalContext { team, request_id: shared::model::new_id() });
+        self.handle(route, request).await
+    }
+
+    async fn handle(&self, route: Route, request: lambda_http::Request) -> ApiResponse {
+        let app = &self.app;
+        match route {
+            Route::Root => root::handle(app, request).await,
+            Route::Customers => customers::handle(app, request).await,
+            Route::Customer => customer::handle(app, request).await,
+            Route::Fields | Route::Field | Route::Attributes | Route::Attribute => fields::handle(app, request).await,
+            Route::Avatar => avatar::handle(app, request).await,
+            Route::Latest => latest::handle(app, request).await,
+            Route::Activity => activity::handle(app, request).await,
+            Route::Notes | Route::Note => notes::handle(app, request).await,
+            Route::Organizations => organizations::handle(app, request).await,
+            Route::Organization => organization::handle(app, request).await,
+            Route::Track => track::handle(app, request).await,
+        }
+    }
+}
+
+/// The answer to a request whose key was refused. A key store failure is a 503, like any other
+/// store failure.
+fn refusal(error: AuthError) -> ApiError {
+    match error {
+        AuthError::Missing | AuthError::Invalid => ApiError::unauthorized(),
+        AuthError::WrongTeam => ApiError::forbidden(),
+        AuthError::Unavailable(error) => ApiError::from(StoreError::Unavailable(error.to_string())),
     }
 }
 

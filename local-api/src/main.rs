@@ -2,24 +2,20 @@
 //! DynamoDB and S3 (`--backend aws`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
+use local_api::backend::{provision_local_key, Backend, StoreArgs};
+use local_api::cors::Cors;
+use local_api::{Server, LocalImages};
 use shared::app::AwsApp;
-use shared::model::TeamId;
+use shared::auth::dynamo::DynamoKeys;
+use shared::auth::embedded::EmbeddedKeys;
+use shared::auth::KeyStore;
 use shared::store::embedded::EmbeddedStore;
 use shared::store::local_avatars::LocalAvatars;
+use shared::store::{AvatarStore, Store};
 use shared::App;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Backend {
-    /// Records in the data folder (or memory), avatars beside them.
-    Embedded,
-    /// DynamoDB and S3 through the standard AWS configuration, with the table and bucket named
-    /// by TABLE_NAME and AVATAR_BUCKET.
-    Aws,
-}
 
 /// Runs the Meiosis customer API locally.
 #[derive(Debug, Parser)]
@@ -29,57 +25,70 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
 
-    /// Where the records live.
-    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
-    backend: Backend,
+    #[command(flatten)]
+    stores: StoreArgs,
 
-    /// Folder of the embedded store's records and avatars.
-    #[arg(long, default_value = ".local-data")]
-    data_dir: PathBuf,
+    /// API key that team `local` gets at start-up, in addition to the keys it has.
+    #[arg(long, env = "LOCAL_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
 
-    /// Keep the embedded store in memory only; everything is gone when the process stops.
-    #[arg(long)]
-    in_memory: bool,
-
-    /// With `--backend aws`, create the table and bucket if they are missing (for emulators).
-    #[arg(long)]
-    create_resources: bool,
-
-    /// Team that every request is attributed to.
-    #[arg(long, default_value = "local")]
-    team: String,
+    /// Origins that browsers may call the API from, comma-separated; `*` allows any.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "*")]
+    cors_origins: String,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init_local();
     let args = Args::parse();
-    let team = TeamId::parse(&args.team).ok_or("--team must be 1 to 64 letters, digits, `-` or `_`")?;
     let (listener, addr) = local_api::bind(args.addr).await?;
     let base_url = format!("http://{addr}");
+    let cors = Cors::parse(&args.cors_origins);
+    let stores = &args.stores;
 
-    match args.backend {
+    match stores.backend {
+        Backend::Embedded if stores.in_memory => {
+            let app = App { store: EmbeddedStore::in_memory(), avatars: LocalAvatars::in_memory(&base_url) };
+            run(listener, Server { app, keys: EmbeddedKeys::in_memory(), cors }, &args, "memory").await
+        }
         Backend::Embedded => {
-            let app = if args.in_memory {
-                App { store: EmbeddedStore::in_memory(), avatars: LocalAvatars::in_memory(&base_url), default_team: None }
-            } else {
-                let store = EmbeddedStore::open(&args.data_dir)
-                    .map_err(|e| format!("cannot open data folder {}: {e}", args.data_dir.display()))?;
-                let avatars = LocalAvatars::in_dir(args.data_dir.join("avatars"), &base_url);
-                App { store, avatars, default_team: None }
-            };
-            let place = if args.in_memory { "memory".to_string() } else { args.data_dir.display().to_string() };
-            tracing::info!(%addr, store = %place, team = %team, "local-api listening on {base_url}");
-            local_api::serve(listener, Arc::new(app), team).await?;
+            let dir = &stores.data_dir;
+            let store = EmbeddedStore::open(dir).map_err(|e| format!("cannot open data folder {}: {e}", dir.display()))?;
+            let keys = EmbeddedKeys::open(dir)?;
+            let app = App { store, avatars: LocalAvatars::in_dir(dir.join("avatars"), &base_url) };
+            run(listener, Server { app, keys, cors }, &args, &dir.display().to_string()).await
         }
         Backend::Aws => {
             let app = AwsApp::from_env().await?;
-            if args.create_resources {
+            if stores.create_resources {
                 local_api::resources::create_missing(&app).await?;
             }
-            tracing::info!(%addr, table = app.store.table(), bucket = app.avatars.bucket(), team = %team, "local-api listening on {base_url}");
-            local_api::serve(listener, Arc::new(app), team).await?;
+            let keys = DynamoKeys::new(app.store.clone());
+            let place = format!("table {} and bucket {}", app.store.table(), app.avatars.bucket());
+            run(listener, Server { app, keys, cors }, &args, &place).await
         }
     }
+}
+
+async fn run<S, A, K>(
+    listener: tokio::net::TcpListener,
+    server: Server<S, A, K>,
+    args: &Args,
+    place: &str,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    S: Store,
+    A: AvatarStore + LocalImages,
+    K: KeyStore,
+{
+    let addr = listener.local_addr()?;
+    if let Some(secret) = provision_local_key(&server.keys, args.api_key.as_deref()).await? {
+        println!("Created team `local` with this API key. It is shown only now, so keep it:\n");
+        println!("    {secret}\n");
+        println!("Send it with every request:\n");
+        println!("    curl -H 'Authorization: Bearer {secret}' http://{addr}/customers\n");
+    }
+    tracing::info!(%addr, store = place, "local-api listening on http://{addr}");
+    local_api::serve(listener, Arc::new(server)).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -23,18 +24,22 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Key that the tests give team `local` through `LOCAL_API_KEY`.
+const KEY: &str = "binary-test-key-0123456789";
+
 /// Starts the binary with `args` and `env`, and waits until it answers.
 async fn start(args: &[&str], env: &[(&str, String)]) -> (Running, Api) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut command = Command::new(env!("CARGO_BIN_EXE_local-api"));
-    command.args(["--addr", &addr]).args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    command.args(["--addr", &addr]).args(args).stdout(Stdio::piped()).stderr(Stdio::null());
     command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     for (name, value) in env {
         command.env(name, value);
     }
     let running = Running(command.spawn().unwrap());
-    let api = Api::client(addr.parse().unwrap());
+    let mut api = Api::client(addr.parse().unwrap());
+    api.key = env.iter().find(|(name, _)| *name == "LOCAL_API_KEY").map(|(_, key)| key.clone());
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(&addr).await.is_ok() {
             return (running, api);
@@ -55,11 +60,12 @@ async fn create_and_find(api: &Api) {
 async fn embedded_binary_keeps_data_across_restarts() {
     let dir = std::env::temp_dir().join(format!("meiosis-bin-{}", shared::model::new_id()));
     let data_dir = dir.to_str().unwrap().to_string();
+    let env = [("LOCAL_API_KEY", KEY.to_string())];
     {
-        let (_running, api) = start(&["--data-dir", &data_dir], &[]).await;
+        let (_running, api) = start(&["--data-dir", &data_dir], &env).await;
         create_and_find(&api).await;
     }
-    let (_running, api) = start(&["--data-dir", &data_dir], &[]).await;
+    let (_running, api) = start(&["--data-dir", &data_dir], &env).await;
     assert_eq!(api.get("/customers").await.json().as_array().unwrap().len(), 1);
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -75,8 +81,36 @@ async fn aws_binary_runs_on_moto() {
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("TABLE_NAME", format!("bin-customers-{suffix}")),
         ("AVATAR_BUCKET", format!("bin-avatars-{suffix}")),
+        ("LOCAL_API_KEY", KEY.to_string()),
     ];
     let (_running, api) = start(&["--backend", "aws", "--create-resources"], &env).await;
     // The table is created before the server listens, so the first request can write.
     create_and_find(&api).await;
+}
+
+/// A first start on an empty folder prints a new key once; requests need it.
+#[tokio::test]
+async fn first_start_prints_a_key() {
+    let dir = std::env::temp_dir().join(format!("meiosis-key-{}", shared::model::new_id()));
+    let data_dir = dir.to_str().unwrap().to_string();
+    let (mut running, mut api) = start(&["--data-dir", &data_dir], &[]).await;
+
+    let stdout = running.0.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout).lines().map_while(Result::ok).find(|line| line.trim_start().starts_with("mk_"))
+    });
+    let key = tokio::time::timeout(Duration::from_secs(10), printed).await.unwrap().unwrap().expect("a key was printed");
+
+    let refused = api.get("/customers").await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.headers["www-authenticate"], "Bearer");
+    api.key = Some(key.trim().to_string());
+    assert_eq!(api.get("/customers").await.status, 200);
+    drop(running);
+
+    let (_running, again) = start(&["--data-dir", &data_dir], &[]).await;
+    let mut again = again;
+    again.key = Some(key.trim().to_string());
+    assert_eq!(again.get("/customers").await.status, 200, "the key survives a restart");
+    std::fs::remove_dir_all(dir).unwrap();
 }

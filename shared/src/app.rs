@@ -16,15 +16,11 @@ use crate::store::{AvatarStore, Store};
 pub const TABLE_NAME_VAR: &str = "TABLE_NAME";
 /// Environment variable naming the S3 bucket of avatar images.
 pub const AVATAR_BUCKET_VAR: &str = "AVATAR_BUCKET";
-/// Environment variable naming the team of requests that carry no authorizer context. Meant for
-/// single-team deployments only; leave it unset when an authorizer is attached.
-pub const DEFAULT_TEAM_VAR: &str = "DEFAULT_TEAM_ID";
 
 /// The stores a handler works with.
 pub struct App<S, A> {
     pub store: S,
     pub avatars: A,
-    pub default_team: Option<TeamId>,
 }
 
 /// The production wiring: DynamoDB and S3.
@@ -49,6 +45,13 @@ fn required_var(name: &str) -> Result<String, ConfigError> {
     }
 }
 
+/// Builds the DynamoDB store from the standard AWS configuration and `TABLE_NAME`.
+pub async fn dynamo_from_env() -> Result<DynamoStore, ConfigError> {
+    let table = required_var(TABLE_NAME_VAR)?;
+    let config = aws_config::load_from_env().await;
+    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
+}
+
 impl AwsApp {
     /// Builds the clients from the standard AWS configuration (`AWS_REGION`, credentials,
     /// `AWS_ENDPOINT_URL`) and the table and bucket from `TABLE_NAME` and `AVATAR_BUCKET`.
@@ -56,12 +59,6 @@ impl AwsApp {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = required_var(TABLE_NAME_VAR)?;
         let bucket = required_var(AVATAR_BUCKET_VAR)?;
-        let default_team = match std::env::var(DEFAULT_TEAM_VAR) {
-            Ok(raw) if !raw.is_empty() => Some(
-                TeamId::parse(&raw).ok_or_else(|| ConfigError(format!("{DEFAULT_TEAM_VAR} is not a valid team id")))?,
-            ),
-            _ => None,
-        };
 
         let config = aws_config::load_from_env().await;
         let custom_endpoint = config.endpoint_url().is_some();
@@ -69,7 +66,7 @@ impl AwsApp {
         let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(custom_endpoint).build();
         let s3 = aws_sdk_s3::Client::from_conf(s3_config);
 
-        Ok(Self { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket), default_team })
+        Ok(Self { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket) })
     }
 }
 

@@ -3,6 +3,7 @@
 //! `local-api` share.
 
 pub mod app;
+pub mod auth;
 pub mod http;
 pub mod model;
 pub mod store;

@@ -59,7 +59,6 @@ pub fn embedded_app() -> App<EmbeddedStore, LocalAvatars> {
     App {
         store: EmbeddedStore::in_memory(),
         avatars: LocalAvatars::in_memory("http://127.0.0.1:3000"),
-        default_team: None,
     }
 }
 
@@ -99,7 +98,7 @@ pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
         .unwrap_or_else(|e| panic!("cannot create a table on moto at {endpoint} (start it with `moto_server -H 127.0.0.1 -p 5000`): {e:?}"));
     crate::store::s3::create_bucket(&s3, &bucket).await.expect("moto creates the bucket");
 
-    App { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket), default_team: None }
+    App { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket) }
 }
 
 /// Avatar stores whose stored bytes a test can read back.

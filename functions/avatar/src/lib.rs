@@ -12,7 +12,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Avatar];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move { upload(app, &request).await }).await
+    respond(ROUTES, request, |request| async move { upload(app, &request).await }).await
 }
 
 /// Stores the image first and points the customer at it second, so a failed upload leaves the

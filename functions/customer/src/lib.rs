@@ -11,7 +11,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Customer];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+    respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
             "POST" => update(app, &request).await,
             "DELETE" => delete(app, &request).await,

@@ -15,7 +15,7 @@ pub const ROUTES: &[Route] = &[Route::Customers];
 pub const MAX_LIST_BYTES: usize = 5_500_000;
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+    respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
             "POST" => create(app, &request).await,
             _ => list(app, &request).await,

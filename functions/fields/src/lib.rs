@@ -15,7 +15,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Fields, Route::Field, Route::Attributes, Route::Attribute];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+    respond(ROUTES, request, |request| async move {
         match (request.route, request.method.as_str()) {
             (Route::Field, _) => delete(app, &request, FieldScope::Customer, request.parameter()).await,
             (Route::Attribute, _) => delete(app, &request, scope(&request)?, request.parameter_at(1)).await,

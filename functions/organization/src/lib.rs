@@ -11,7 +11,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Organization];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+    respond(ROUTES, request, |request| async move {
         let id = request.parameter();
         if !is_id(id) {
             return Err(ApiError::not_found("Organization"));

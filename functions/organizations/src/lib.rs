@@ -12,7 +12,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Organizations];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move {
+    respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
             "POST" => create(app, &request).await,
             _ => list(app, &request).await,

@@ -11,7 +11,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Track];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, app.default_team.as_ref(), |request| async move { track(app, &request).await }).await
+    respond(ROUTES, request, |request| async move { track(app, &request).await }).await
 }
 
 async fn track<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

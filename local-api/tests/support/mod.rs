@@ -11,15 +11,25 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use local_api::cors::Cors;
+use local_api::{LocalImages, Server};
+use shared::auth::dynamo::DynamoKeys;
+use shared::auth::embedded::EmbeddedKeys;
+use shared::auth::{KeyStore, NewKey};
 use shared::store::embedded::EmbeddedStore;
 use shared::store::local_avatars::LocalAvatars;
+use shared::store::{AvatarStore, Store};
 use shared::testing::{moto_app, team};
 use shared::App;
 
-/// A running `local-api` and a client for it.
+/// A running `local-api` and a client for it, sending one team's API key.
+#[derive(Clone)]
 pub struct Api {
     pub base: String,
     client: Client<HttpConnector, Full<Bytes>>,
+    /// API key sent as `Authorization: Bearer`, unless a request sets its own header.
+    pub key: Option<String>,
+    pub team: String,
 }
 
 /// A response as the tests read it: status, headers and body bytes.
@@ -38,22 +48,56 @@ impl Response {
 impl Api {
     /// Starts `local-api` on the embedded store, in memory, on a free loopback port.
     pub async fn embedded() -> Self {
-        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let base = format!("http://{addr}");
-        let app = App { store: EmbeddedStore::in_memory(), avatars: LocalAvatars::in_memory(&base), default_team: None };
-        tokio::spawn(local_api::serve(listener, Arc::new(app), team("local")));
-        Self::client(addr)
+        Self::embedded_teams(&["local"]).await.remove(0)
     }
 
     /// Starts `local-api` on DynamoDB and S3 at moto, with a new table and bucket.
     pub async fn moto() -> Self {
-        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        tokio::spawn(local_api::serve(listener, Arc::new(moto_app().await), team("local")));
-        Self::client(addr)
+        Self::moto_teams(&["local"]).await.remove(0)
     }
 
+    /// Starts one embedded `local-api` and returns a client for each of `teams`.
+    pub async fn embedded_teams(teams: &[&str]) -> Vec<Self> {
+        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let app = App { store: EmbeddedStore::in_memory(), avatars: LocalAvatars::in_memory(format!("http://{addr}")) };
+        Self::start(listener, addr, app, EmbeddedKeys::in_memory(), teams).await
+    }
+
+    /// Starts one `local-api` on moto and returns a client for each of `teams`.
+    pub async fn moto_teams(teams: &[&str]) -> Vec<Self> {
+        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let app = moto_app().await;
+        let keys = DynamoKeys::new(app.store.clone());
+        Self::start(listener, addr, app, keys, teams).await
+    }
+
+    async fn start<S, A, K>(listener: tokio::net::TcpListener, addr: SocketAddr, app: App<S, A>, keys: K, teams: &[&str]) -> Vec<Self>
+    where
+        S: Store,
+        A: AvatarStore + LocalImages,
+        K: KeyStore,
+    {
+        let mut clients = Vec::new();
+        for name in teams {
+            let team = team(name);
+            keys.create_team(&team, name).await.unwrap();
+            let key = NewKey::generate(&team).unwrap();
+            keys.add_key(&key.record).await.unwrap();
+            clients.push(Self { key: Some(key.secret), team: name.to_string(), ..Self::client(addr) });
+        }
+        let server = Server { app, keys, cors: Cors::parse("https://app.example.test") };
+        tokio::spawn(local_api::serve(listener, Arc::new(server)));
+        clients
+    }
+
+    /// A client without a key.
     pub fn client(addr: SocketAddr) -> Self {
-        Self { base: format!("http://{addr}"), client: Client::builder(TokioExecutor::new()).build_http() }
+        Self {
+            base: format!("http://{addr}"),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            key: None,
+            team: String::new(),
+        }
     }
 
     /// Sends a request to `url` (a path on this server, or a whole URL).
@@ -72,6 +116,10 @@ impl Api {
     ) -> Response {
         let url = if url.starts_with("http") { url.to_string() } else { format!("{}{url}", self.base) };
         let mut request = hyper::Request::builder().method(method).uri(&url).header("accept", "application/json");
+        let sets_authorization = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        if let (Some(key), false) = (&self.key, sets_authorization) {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

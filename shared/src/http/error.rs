@@ -59,8 +59,16 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 401: no valid API key. The response carries `WWW-Authenticate: Bearer`.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Missing team; authenticate with an API key")
+        let message = "Missing or invalid API key; send `Authorization: Bearer <key>`";
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 403: the `X-TEAM` header names another team than the key's.
+    pub fn forbidden() -> Self {
+        let message = "The X-TEAM header names another team than the API key's";
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// 503: the store failed. The cause goes to the log only.

@@ -11,6 +11,10 @@ use crate::model::TeamId;
 /// Authorizer context key that carries the team id.
 pub const TEAM_CONTEXT_KEY: &str = "team_id";
 
+/// Header in which clients may name their team; when present and not empty, it must match the
+/// team of the key.
+pub const TEAM_HEADER: &str = "x-team";
+
 /// Request context that `local-api` attaches in place of API Gateway's.
 #[derive(Clone, Debug)]
 pub struct LocalContext {
@@ -59,9 +63,16 @@ pub(super) fn request_id(request: &Request) -> String {
     }
 }
 
-/// The team of a request: from `local-api`'s context, else from the API Gateway authorizer's
-/// context, else the configured default team of a single-team deployment.
-pub(super) fn team(request: &Request, default_team: Option<&TeamId>) -> Result<TeamId, ApiError> {
+/// The team of a request, from `local-api`'s context or else from the API Gateway authorizer's
+/// context. A non-empty `X-TEAM` header must name the same team.
+pub(super) fn team(request: &Request) -> Result<TeamId, ApiError> {
+    let team = authenticated_team(request)?;
+    let claimed = request.headers().get(TEAM_HEADER).and_then(|value| value.to_str().ok());
+    crate::auth::check_team_header(&team, claimed).map_err(|_| ApiError::forbidden())?;
+    Ok(team)
+}
+
+fn authenticated_team(request: &Request) -> Result<TeamId, ApiError> {
     if let Some(local) = request.extensions().get::<LocalContext>() {
         return Ok(local.team.clone());
     }
@@ -73,8 +84,7 @@ pub(super) fn team(request: &Request, default_team: Option<&TeamId>) -> Result<T
         });
     match from_authorizer {
         Some(Value::String(raw)) => TeamId::parse(raw).ok_or_else(ApiError::unauthorized),
-        Some(_) => Err(ApiError::unauthorized()),
-        None => default_team.cloned().ok_or_else(ApiError::unauthorized),
+        _ => Err(ApiError::unauthorized()),
     }
 }
 
@@ -100,9 +110,9 @@ pub(super) fn path_segments(request: &Request) -> Vec<String> {
 }
 
 /// Routes `request` to one of `routes`, or fails with a 404 when its path is another route's.
-pub(super) fn parse(request: Request, routes: &[Route], default_team: Option<&TeamId>) -> Result<ApiRequest, ApiError> {
+pub(super) fn parse(request: Request, routes: &[Route]) -> Result<ApiRequest, ApiError> {
     let (route, parameters) = route_of(&request, routes)?;
-    let team = team(&request, default_team)?;
+    let team = team(&request)?;
     let request_id = request_id(&request);
     let query = request
         .uri()

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::error::RETRY_AFTER_SECONDS;
 use super::request::{parse, request_id};
 use super::{ApiError, ApiRequest, Route};
-use crate::model::TeamId;
 
 pub type ApiResponse = Response<Body>;
 
@@ -28,6 +27,9 @@ impl ApiError {
                 response.headers_mut().insert(header::ALLOW, allow);
             }
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
@@ -38,7 +40,7 @@ impl ApiError {
 /// Runs `handler` for a request to one of `routes` and returns its answer, or the JSON error it failed
 /// with. Logs one line per request: route, method, path, status, latency, team and request id,
 /// never a header, the query or the body.
-pub async fn respond<F, Fut>(routes: &[Route], request: Request, default_team: Option<&TeamId>, handler: F) -> ApiResponse
+pub async fn respond<F, Fut>(routes: &[Route], request: Request, handler: F) -> ApiResponse
 where
     F: FnOnce(ApiRequest) -> Fut,
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
@@ -50,7 +52,7 @@ where
     let mut team_id = String::new();
     let mut route = "";
 
-    let result = match parse(request, routes, default_team) {
+    let result = match parse(request, routes) {
         Ok(request) => {
             team_id = request.team.to_string();
             route = request.route.pattern();

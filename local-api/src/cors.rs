@@ -1,0 +1,72 @@
+//! CORS for `local-api`, matching the HttpApi's `CorsConfiguration` in `template.yaml`:
+//! preflight requests are answered without authentication, and responses to allowed origins
+//! carry `Access-Control-Allow-Origin`.
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use shared::http::ApiResponse;
+
+/// Methods and headers that browsers may use, as `template.yaml` declares them.
+const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
+const ALLOW_HEADERS: &str = "authorization, content-type, x-team, accept, idempotency-key";
+/// Seconds a browser may cache a preflight answer.
+const MAX_AGE: &str = "600";
+
+/// Allowed origins: `*` allows any.
+#[derive(Clone, Debug)]
+pub struct Cors {
+    origins: Vec<String>,
+}
+
+impl Cors {
+    /// Parses a comma-separated origin list, such as `https://app.example.com,http://localhost:5173`.
+    pub fn parse(list: &str) -> Self {
+        let origins = list.split(',').map(|origin| origin.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
+        Self { origins }
+    }
+
+    fn allows(&self, origin: &str) -> bool {
+        self.origins.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
+    }
+
+    /// The value of `Access-Control-Allow-Origin` for `origin`, if it is allowed.
+    fn allow_origin(&self, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+        let origin = origin?;
+        if !self.allows(origin.to_str().ok()?) {
+            return None;
+        }
+        if self.origins.iter().any(|allowed| allowed == "*") {
+            Some(HeaderValue::from_static("*"))
+        } else {
+            Some(origin.clone())
+        }
+    }
+
+    /// Answers a preflight request (`OPTIONS` with `Origin` and `Access-Control-Request-Method`),
+    /// or returns `None` for any other request.
+    pub fn preflight<B>(&self, request: &hyper::Request<B>) -> Option<ApiResponse> {
+        let headers = request.headers();
+        let is_preflight = request.method() == hyper::Method::OPTIONS
+            && headers.contains_key(header::ORIGIN)
+            && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        if !is_preflight {
+            return None;
+        }
+        let mut response = lambda_http::Response::new(lambda_http::Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        if let Some(allowed) = self.allow_origin(headers.get(header::ORIGIN)) {
+            let out = response.headers_mut();
+            out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+            out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
+            out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOW_HEADERS));
+            out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+        }
+        Some(response)
+    }
+
+    /// Adds `Access-Control-Allow-Origin` to a response for an allowed origin.
+    pub fn decorate(&self, origin: Option<&HeaderValue>, response: &mut ApiResponse) {
+        if let Some(allowed) = self.allow_origin(origin) {
+            response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+        }
+    }
+}
