@@ -125,7 +125,7 @@ where
 
         let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return ApiError::payload_too_large(MAX_UPLOAD_BYTES).into_response(),
+            Err(_) => return ApiError::payload_too_large("Request body", MAX_UPLOAD_BYTES).into_response(),
         };
         let mut request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Binary(body.to_vec()));
         request.extensions_mut().insert(LocalContext { team, request_id: shared::model::new_id() });

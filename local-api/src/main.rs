@@ -41,7 +41,8 @@ struct Args {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init_local();
     let args = Args::parse();
-    let (listener, addr) = local_api::bind(args.addr).await?;
+    let (listener, addr) =
+        local_api::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}; choose another with --addr", args.addr))?;
     let base_url = format!("http://{addr}");
     let cors = Cors::parse(&args.cors_origins);
     let stores = &args.stores;
@@ -89,6 +90,21 @@ where
         println!("    curl -H 'Authorization: Bearer {secret}' http://{addr}/customers\n");
     }
     tracing::info!(%addr, store = place, "local-api listening on http://{addr}");
-    local_api::serve(listener, Arc::new(server)).await?;
+    tokio::select! {
+        served = local_api::serve(listener, Arc::new(server)) => served?,
+        signal = stop_signal() => {
+            signal?;
+            tracing::info!(%addr, "local-api stopped");
+        }
+    }
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM.
+async fn stop_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = terminate.recv() => Ok(()),
+    }
 }

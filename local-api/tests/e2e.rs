@@ -106,4 +106,16 @@ async fn custom_fields_round_trip(api: &Api) {
     assert_eq!(api.delete("/customers/fields/attr-source").await.status, 200);
 }
 
-on_both_stores!(customer_journey, errors_are_json, email_race_leaves_one, custom_fields_round_trip);
+on_both_stores!(customer_journey, errors_are_json, email_race_leaves_one, custom_fields_round_trip, attribute_count_is_limited);
+
+async fn attribute_count_is_limited(api: &Api) {
+    for n in 0..shared::model::MAX_ATTRIBUTES {
+        let defined = api.post_json("/customers/fields", &json!({"key": format!("attr-f{n}"), "name": "F", "type": "text"})).await;
+        assert_eq!(defined.status, 200);
+    }
+    let one_more = api.post_json("/customers/fields", &json!({"key": "attr-extra", "name": "F", "type": "text"})).await;
+    assert_eq!(one_more.status, 422);
+    assert!(one_more.json()["error"]["fields"]["key"].is_array());
+    let redefined = api.post_json("/customers/fields", &json!({"key": "attr-f0", "name": "Renamed", "type": "text"})).await;
+    assert_eq!(redefined.status, 200, "replacing a definition is not adding one");
+}

@@ -10,6 +10,10 @@ use shared::App;
 /// Routes this function serves.
 pub const ROUTES: &[Route] = &[Route::Customer];
 
+/// Most interactions, and most notes, that a customer response lists: the newest ones. It keeps
+/// the answer under Lambda's 6 MB response limit however long a customer's history grows.
+pub const MAX_LISTED: usize = 100;
+
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
@@ -33,7 +37,8 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
     };
 
     let mut body = app.customer_row(&details.customer).await?;
-    let interactions: Vec<Value> = details.interactions.iter().map(|interaction| interaction.to_json()).collect();
+    let interactions: Vec<Value> =
+        details.interactions.iter().take(MAX_LISTED).map(|interaction| interaction.to_json()).collect();
     body.insert("interactions".into(), Value::Array(interactions));
     match organization {
         Some(organization) => body.insert("organization".into(), Value::Object(organization.to_json())),
@@ -41,7 +46,7 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
         None => body.insert("organization_id".into(), Value::Null),
     };
     body.entry("organization").or_insert(Value::Null);
-    let notes: Vec<Value> = details.notes.iter().map(|note| note.to_json()).collect();
+    let notes: Vec<Value> = details.notes.iter().take(MAX_LISTED).map(|note| note.to_json()).collect();
     body.insert("notes".into(), Value::Array(notes));
     Ok(ok(&Value::Object(body)))
 }

@@ -109,4 +109,46 @@ shared::on_both_stores!(
     delete_removes_customer,
     unknown_ids_are_json_404,
     wrong_method_is_405,
+    attribute_total_is_limited,
 );
+
+async fn attribute_total_is_limited<S: Store, A: AvatarStore>(app: &App<S, A>) {
+    use shared::model::{FieldDefinition, FieldScope, MAX_ATTRIBUTES};
+    use shared::testing::{team, EVENT_TEAM};
+
+    for n in 0..MAX_ATTRIBUTES {
+        let definition = json!({"key": format!("attr-f{n}"), "name": "F", "type": "text"});
+        let field = FieldDefinition::from_body(definition.as_object().unwrap()).unwrap();
+        app.store.put_field(&team(EVENT_TEAM), FieldScope::Customer, &field).await.unwrap();
+    }
+    let first_half: serde_json::Map<String, Value> = (0..20).map(|n| (format!("attr-f{n}"), json!("x"))).collect();
+    let mut body = Value::Object(first_half);
+    body["email"] = json!("many@example.com");
+    let id = create_customer(app, body).await;
+
+    let rest: serde_json::Map<String, Value> = (20..MAX_ATTRIBUTES).map(|n| (format!("attr-f{n}"), json!("y"))).collect();
+    let mut update = event_for_customer("customer-update.json", &id);
+    update["body"] = json!(Value::Object(rest).to_string());
+    let (status, body) = call(app, &update).await;
+    assert_eq!(status, 200, "reaching the limit is allowed: {body}");
+    let (_, customer) = call(app, &event_for_customer("customer-get.json", &id)).await;
+    assert_eq!(customer["attr-f29"], json!("y"));
+}
+
+#[tokio::test]
+async fn newest_hundred_interactions_are_listed() {
+    use shared::model::{Interaction, Timestamp};
+    use shared::testing::{team, EVENT_TEAM};
+
+    let app = shared::testing::embedded_app();
+    let id = create_customer(&app, json!({"email": "busy@example.com"})).await;
+    for n in 0..150 {
+        let interaction = Interaction { description: format!("call {n}"), ..Interaction::by_api(&id, "", Timestamp::now()) };
+        app.store.add_interaction(&team(EVENT_TEAM), &interaction).await.unwrap();
+    }
+    let (status, body) = call(&app, &event_for_customer("customer-get.json", &id)).await;
+    assert_eq!(status, 200);
+    let interactions = body["interactions"].as_array().unwrap();
+    assert_eq!(interactions.len(), customer::MAX_LISTED);
+    assert_eq!(interactions[0]["description"], json!("call 149"));
+}

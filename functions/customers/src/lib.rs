@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES};
 use shared::model::{CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -10,9 +10,6 @@ use shared::App;
 /// Routes this function serves.
 pub const ROUTES: &[Route] = &[Route::Customers];
 
-/// Largest unpaginated list answer, in bytes. Lambda rejects responses over 6 MB with a 502, so a
-/// longer list is refused with a 422 that asks for `per_page`.
-pub const MAX_LIST_BYTES: usize = 5_500_000;
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, |request| async move {
@@ -37,11 +34,9 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
 
     let Some(paging) = query.paging else {
         let body = Value::Array(rows);
-        if body.to_string().len() > MAX_LIST_BYTES {
-            return Err(ApiError::invalid_field(
-                "per_page",
-                format!("is required: the full list is larger than {MAX_LIST_BYTES} bytes, so request it in pages"),
-            ));
+        if body.to_string().len() > MAX_RESPONSE_BYTES {
+            let message = format!("is required: the full list is larger than {MAX_RESPONSE_BYTES} bytes, so request it in pages");
+            return Err(ApiError::invalid_field("per_page", message));
         }
         return Ok(ok(&body));
     };

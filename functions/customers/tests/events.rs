@@ -154,3 +154,40 @@ shared::on_both_stores!(
     request_without_team_is_unauthorized,
     wrong_method_is_405,
 );
+
+/// A team whose full list is larger than Lambda can return gets a 422 that asks for pages.
+#[tokio::test]
+async fn oversized_list_asks_for_pages() {
+    use shared::model::FieldScope;
+    use shared::testing::{create_customer, team, EVENT_TEAM};
+
+    let app = shared::testing::embedded_app();
+    let mut body = json!({});
+    for n in 0..30 {
+        let key = format!("attr-f{n}");
+        let definition = json!({"key": key, "name": key, "type": "text"});
+        let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).unwrap();
+        app.store.put_field(&team(EVENT_TEAM), FieldScope::Customer, &field).await.unwrap();
+        body[&key] = json!("v".repeat(1_000));
+    }
+    for n in 0..200 {
+        body["email"] = json!(format!("c{n}@example.com"));
+        create_customer(&app, body.clone()).await;
+    }
+
+    let (status, answer) = call(&app, &event("customers-list.json")).await;
+    assert_eq!(status, 422);
+    assert!(answer["error"]["fields"]["per_page"].is_array(), "{answer}");
+
+    let mut all_at_once = event("customers-list.json");
+    all_at_once["rawQueryString"] = json!("per_page=1000");
+    let (status, answer) = call(&app, &all_at_once).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["code"], json!("response_too_large"));
+
+    let mut paged = event("customers-list.json");
+    paged["rawQueryString"] = json!("per_page=50");
+    let (status, answer) = call(&app, &paged).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["meta"]["total"], json!(200));
+}

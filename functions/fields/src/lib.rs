@@ -7,7 +7,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
 use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
-use shared::model::{FieldDefinition, FieldKey, FieldScope};
+use shared::model::{FieldDefinition, FieldKey, FieldScope, MAX_ATTRIBUTES};
 use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
 
@@ -64,6 +64,12 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, s
 async fn define<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, scope: FieldScope) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
     let field = FieldDefinition::from_body(&body)?;
+    let defined = app.store.fields(&request.team, scope).await?;
+    let is_new = !defined.iter().any(|existing| existing.key == field.key);
+    if is_new && defined.len() >= MAX_ATTRIBUTES {
+        let message = format!("cannot be added: a team defines at most {MAX_ATTRIBUTES} custom attributes per kind of record");
+        return Err(ApiError::invalid_field("key", message));
+    }
     app.store.put_field(&request.team, scope, &field).await?;
     Ok(ok(&json!({"success": "Field saved", "key": field.key})))
 }

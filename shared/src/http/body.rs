@@ -19,7 +19,7 @@ pub fn media_type(request: &ApiRequest) -> Option<String> {
 /// as a form otherwise.
 pub fn read_object(request: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     if request.body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+        return Err(ApiError::payload_too_large("Request body", MAX_BODY_BYTES));
     }
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());

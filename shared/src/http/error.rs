@@ -45,14 +45,23 @@ impl ApiError {
         Self { allow, ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message) }
     }
 
-    pub fn payload_too_large(limit: usize) -> Self {
-        let message = format!("Request body is larger than the limit of {limit} bytes");
+    /// 413: `what` (a request body, an image) is larger than `limit` bytes.
+    pub fn payload_too_large(what: &str, limit: usize) -> Self {
+        let message = format!("{what} is larger than the limit of {limit} bytes");
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
     }
 
     pub fn unsupported_media_type(accepted: &str) -> Self {
         let message = format!("Unsupported Content-Type; send {accepted}");
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+    }
+
+    /// 422: the answer would be larger than Lambda can return.
+    pub fn response_too_large(limit: usize) -> Self {
+        let message = format!(
+            "The response would be larger than {limit} bytes; request fewer records with per_page or limit"
+        );
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "response_too_large", message)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -96,6 +105,10 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::EmailTaken => Self::invalid_field("email", "is already taken by another customer"),
             StoreError::NotFound => Self::not_found("Record"),
+            StoreError::TooManyAttributes => Self::invalid_field(
+                "attributes",
+                format!("a record holds at most {} custom attribute values", crate::model::MAX_ATTRIBUTES),
+            ),
             StoreError::UnknownOrganization => {
                 Self::invalid_field("organizationId", "must name an existing organization of the team")
             }

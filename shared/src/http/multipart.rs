@@ -16,7 +16,7 @@ pub const MAX_UPLOAD_BYTES: usize = MAX_IMAGE_BYTES + 64 * 1024;
 /// Reads the `file` part of a multipart body and checks by its bytes that it is a JPEG or PNG.
 pub async fn read_image(request: &ApiRequest) -> Result<AvatarUpload, ApiError> {
     if request.body.len() > MAX_UPLOAD_BYTES {
-        return Err(ApiError::payload_too_large(MAX_UPLOAD_BYTES));
+        return Err(ApiError::payload_too_large("Request body", MAX_UPLOAD_BYTES));
     }
     if media_type(request).as_deref() != Some("multipart/form-data") {
         return Err(ApiError::unsupported_media_type("multipart/form-data with a `file` part"));
@@ -48,7 +48,7 @@ async fn file_part(body: Bytes, boundary: String) -> Result<Bytes, ApiError> {
 
 fn sniff(bytes: Bytes) -> Result<AvatarUpload, ApiError> {
     if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(ApiError::payload_too_large(MAX_IMAGE_BYTES));
+        return Err(ApiError::payload_too_large("Image", MAX_IMAGE_BYTES));
     }
     let (content_type, extension) = match infer::get(&bytes).map(|kind| kind.mime_type()) {
         Some("image/png") => ("image/png", "png"),

@@ -37,6 +37,22 @@ impl ApiError {
     }
 }
 
+/// Largest response body sent, in bytes. Lambda rejects responses over 6 MB, and API Gateway
+/// then answers 502, so a larger answer is replaced by a 422 that asks for fewer records.
+pub const MAX_RESPONSE_BYTES: usize = 5_500_000;
+
+fn limit_size(response: ApiResponse) -> ApiResponse {
+    let size = match response.body() {
+        Body::Text(text) => text.len(),
+        Body::Binary(bytes) => bytes.len(),
+        _ => 0,
+    };
+    if size <= MAX_RESPONSE_BYTES {
+        return response;
+    }
+    ApiError::response_too_large(MAX_RESPONSE_BYTES).into_response()
+}
+
 /// Runs `handler` for a request to one of `routes` and returns its answer, or the JSON error it failed
 /// with. Logs one line per request: route, method, path, status, latency, team and request id,
 /// never a header, the query or the body.
@@ -65,7 +81,7 @@ where
         }
         Err(error) => Err(error),
     };
-    let response = result.unwrap_or_else(ApiError::into_response);
+    let response = limit_size(result.unwrap_or_else(ApiError::into_response));
 
     tracing::info!(
         route,

@@ -26,6 +26,8 @@ pub enum StoreError {
     NotFound,
     /// The customer names an organization that the team does not have.
     UnknownOrganization,
+    /// The update would leave a record with more custom attribute values than allowed.
+    TooManyAttributes,
     /// The store failed or timed out; the message goes to the log, never to the client.
     Unavailable(String),
 }
@@ -36,6 +38,7 @@ impl std::fmt::Display for StoreError {
             Self::EmailTaken => f.write_str("email address already in use"),
             Self::NotFound => f.write_str("record not found"),
             Self::UnknownOrganization => f.write_str("organization not found"),
+            Self::TooManyAttributes => f.write_str("too many custom attribute values"),
             Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
         }
     }
@@ -204,6 +207,13 @@ pub trait Store: Send + Sync + 'static {
         scope: FieldScope,
         key: &FieldKey,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Fails when a record would hold more custom attribute values than
+/// [`MAX_ATTRIBUTES`](crate::model::MAX_ATTRIBUTES). Each request is limited too, but updates
+/// add to what a record holds.
+pub fn check_attribute_total(count: usize) -> Result<(), StoreError> {
+    if count > crate::model::MAX_ATTRIBUTES { Err(StoreError::TooManyAttributes) } else { Ok(()) }
 }
 
 /// An avatar image to store.

@@ -92,6 +92,7 @@ impl DynamoStore {
             };
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
+            crate::store::check_attribute_total(new.attributes.len())?;
 
             let mut steps = vec![put_if_version(&self.table, organization_item(team, &new)?, old.version)?];
             let (old_name, new_name) = (organization_name_key(team, &old), organization_name_key(team, &new));

@@ -346,6 +346,7 @@ impl Store for DynamoStore {
             };
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
+            crate::store::check_attribute_total(new.attributes.len())?;
             let event = Interaction::by_api(id, description, new.updated_at);
 
             let mut steps = vec![put_if_version(&self.table, customer_item(team, &new)?, old.version)?];

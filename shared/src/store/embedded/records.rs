@@ -17,6 +17,8 @@ fn check_organization(data: &TeamData, customer: &Customer) -> Result<(), StoreE
     }
 }
 
+use crate::store::check_attribute_total;
+
 /// Changes that apply `change` to every customer in `customers`, each with an interaction.
 fn update_all(customers: Vec<Customer>, change: &CustomerChange, description: &str) -> Vec<Change> {
     let mut changes = Vec::new();
@@ -81,6 +83,7 @@ impl Store for EmbeddedStore {
                 }
             }
             change.apply(&mut customer, Timestamp::now());
+            check_attribute_total(customer.attributes.len())?;
             if change.organization_id.is_some() {
                 check_organization(data, &customer)?;
             }
@@ -177,6 +180,7 @@ impl Store for EmbeddedStore {
         self.write(team, |data| {
             let mut organization = data.organizations.get(id).ok_or(StoreError::NotFound)?.clone();
             change.apply(&mut organization, Timestamp::now());
+            check_attribute_total(organization.attributes.len())?;
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
         })
     }
