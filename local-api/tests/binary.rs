@@ -114,3 +114,73 @@ async fn first_start_prints_a_key() {
     assert_eq!(again.get("/customers").await.status, 200, "the key survives a restart");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Runs `admin` with `args` and `env`, and returns its standard output.
+fn admin(args: &[&str], env: &[(&str, String)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_admin"));
+    command.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "admin {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The value of a `name: value` line.
+fn field<'a>(output: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name}: ");
+    output.lines().find_map(|line| line.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name} in {output}"))
+}
+
+/// Creates a team and keys with `admin` while `local-api` runs, and revokes one: the running
+/// server follows at once.
+async fn manage_keys(store_args: &[&str], env: &[(&str, String)]) {
+    let (_running, mut api) = start(store_args, env).await;
+
+    let created = admin(&[store_args, &["team", "create", "Acme Ltd"]].concat(), env);
+    let team_id = field(&created, "team_id").to_string();
+    let first_key = field(&created, "api_key").to_string();
+    api.key = Some(first_key.clone());
+    assert_eq!(api.get("/customers").await.status, 200);
+
+    let second = admin(&[store_args, &["key", "create", &team_id]].concat(), env);
+    let second_key = field(&second, "api_key").to_string();
+    let listed = admin(&[store_args, &["key", "list", &team_id]].concat(), env);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(!listed.contains(&first_key) && !listed.contains(&second_key), "listings show prefixes only");
+    assert!(listed.contains(&first_key[..11]));
+
+    let teams = admin(&[store_args, &["team", "list"]].concat(), env);
+    assert!(teams.contains("Acme Ltd") && teams.contains(&team_id), "{teams}");
+
+    let first_id = listed.lines().find(|line| line.contains(&first_key[..11])).unwrap().split_whitespace().next().unwrap().to_string();
+    admin(&[store_args, &["key", "revoke", &first_id]].concat(), env);
+    assert_eq!(api.get("/customers").await.status, 401, "a revoked key stops at once");
+    api.key = Some(second_key);
+    assert_eq!(api.get("/customers").await.status, 200);
+}
+
+#[tokio::test]
+async fn admin_manages_embedded_keys() {
+    let dir = std::env::temp_dir().join(format!("meiosis-admin-{}", shared::model::new_id()));
+    let data_dir = dir.to_str().unwrap().to_string();
+    manage_keys(&["--data-dir", &data_dir], &[("LOCAL_API_KEY", KEY.to_string())]).await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn admin_manages_dynamo_keys() {
+    let suffix = &shared::model::new_id()[20..];
+    let env = [
+        ("AWS_ENDPOINT_URL", shared::testing::moto_endpoint()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("TABLE_NAME", format!("admin-customers-{suffix}")),
+        ("AVATAR_BUCKET", format!("admin-avatars-{suffix}")),
+        ("LOCAL_API_KEY", KEY.to_string()),
+    ];
+    manage_keys(&["--backend", "aws", "--create-resources"], &env).await;
+}

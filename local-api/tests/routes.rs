@@ -21,7 +21,8 @@ fn template_routes() -> Vec<(RouteKey, String)> {
             continue;
         }
         let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
-        for (_, event) in resource["Properties"]["Events"].as_mapping().unwrap() {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        for (_, event) in events {
             if event["Type"].as_str() == Some("HttpApi") {
                 let method = event["Properties"]["Method"].as_str().unwrap().to_string();
                 let path = event["Properties"]["Path"].as_str().unwrap().to_string();

@@ -52,7 +52,7 @@ pub async fn authorize<K: KeyStore>(keys: &K, request: &ApiGatewayV2CustomAuthor
         latency_ms = started.elapsed().as_secs_f64() * 1_000.0,
         team_id,
         request_id,
-        "authorization"
+        "authorizer decision"
     );
     Ok(decision)
 }
