@@ -58,6 +58,31 @@ fn event_routes() -> BTreeSet<RouteKey> {
     routes
 }
 
+/// (method, path) and function of every route of the `cargo lambda watch` router.
+fn watch_routes() -> Vec<(RouteKey, String)> {
+    let text = std::fs::read_to_string(format!("{ROOT}/Cargo.toml")).unwrap();
+    let manifest: toml::Table = text.parse().unwrap();
+    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"].as_table().unwrap();
+    let mut routes = Vec::new();
+    for (path, targets) in router {
+        for target in targets.as_array().unwrap() {
+            let method = target["method"].as_str().unwrap().to_string();
+            let function = target["function"].as_str().unwrap().to_string();
+            routes.push(((method, path.clone()), function));
+        }
+    }
+    routes
+}
+
+#[test]
+fn watch_router_matches_template() {
+    let mut declared = template_routes();
+    let mut watched = watch_routes();
+    declared.sort();
+    watched.sort();
+    assert_eq!(watched, declared);
+}
+
 #[test]
 fn template_routes_match_local_api() {
     let declared: BTreeSet<RouteKey> = template_routes().into_iter().map(|(key, _)| key).collect();

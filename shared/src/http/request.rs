@@ -84,8 +84,19 @@ fn authenticated_team(request: &Request) -> Result<TeamId, ApiError> {
         });
     match from_authorizer {
         Some(Value::String(raw)) => TeamId::parse(raw).ok_or_else(ApiError::unauthorized),
-        _ => Err(ApiError::unauthorized()),
+        Some(_) => Err(ApiError::unauthorized()),
+        None => emulator_team().cloned().ok_or_else(ApiError::unauthorized),
     }
+}
+
+/// Environment variable naming the team of requests without an authorizer context. Only the
+/// `cargo lambda watch` settings in the workspace `Cargo.toml` set it, because that emulator has
+/// no authorizer; `template.yaml` never does, and deployed routes all have the key authorizer.
+pub const EMULATOR_TEAM_VAR: &str = "LOCAL_TEAM_ID";
+
+fn emulator_team() -> Option<&'static TeamId> {
+    static TEAM: std::sync::OnceLock<Option<TeamId>> = std::sync::OnceLock::new();
+    TEAM.get_or_init(|| std::env::var(EMULATOR_TEAM_VAR).ok().and_then(|raw| TeamId::parse(&raw))).as_ref()
 }
 
 /// Decoded path segments, without the REST API stage prefix and empty segments (so a trailing
