@@ -9,6 +9,7 @@ pub mod resources;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -19,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use lambda_http::http::{header, HeaderValue, Method};
 use shared::auth::{authenticate, AuthError, KeyStore};
 use shared::http::multipart::MAX_UPLOAD_BYTES;
-use shared::http::{ApiError, ApiResponse, LocalContext, Route};
+use shared::http::{ApiError, ApiResponse, LocalContext, RequestLine, Route};
 use shared::store::local_avatars::{LocalAvatars, ROUTE_PREFIX};
 use shared::store::s3::S3Avatars;
 use shared::store::{AvatarStore, Store, StoreError};
@@ -89,47 +90,54 @@ where
 {
     async fn dispatch(&self, request: hyper::Request<Incoming>) -> ApiResponse {
         let origin = request.headers().get(header::ORIGIN).cloned();
+        let mut line = RequestLine::new(&request, Instant::now());
+        line.request_id = shared::model::new_id();
+
         if let Some(preflight) = self.cors.preflight(&request) {
+            line.log(preflight.status().as_u16());
             return preflight;
         }
-        let mut response = self.route(request).await;
+        let mut response = match self.route(request, &mut line).await {
+            Ok(response) => response,
+            Err(early) => {
+                line.log(early.status().as_u16());
+                early
+            }
+        };
         self.cors.decorate(origin.as_ref(), &mut response);
         response
     }
 
-    async fn route(&self, request: hyper::Request<Incoming>) -> ApiResponse {
+    /// Runs the request's handler, which logs its own line, or returns the answer given before
+    /// a handler runs (an avatar image, an unknown route, a refused key) as `Err` for the caller
+    /// to log.
+    async fn route(&self, request: hyper::Request<Incoming>, line: &mut RequestLine) -> Result<ApiResponse, ApiResponse> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_string();
 
         if parts.method == Method::GET {
             if let (Some(key), Some(images)) = (path.strip_prefix(ROUTE_PREFIX), self.app.avatars.local()) {
-                return avatar_image(images, key).await;
+                return Err(avatar_image(images, key).await);
             }
         }
 
         let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
         let Some((route, _)) = Route::resolve(&segments) else {
-            tracing::info!(method = %parts.method, path, status = 404, "request");
-            return ApiError::not_found("Route").into_response();
+            return Err(ApiError::not_found("Route").into_response());
         };
+        line.route = route.pattern();
 
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-        let team = match authenticate(&self.keys, authorization).await {
-            Ok(team) => team,
-            Err(error) => {
-                let refused = refusal(error);
-                tracing::info!(method = %parts.method, path, status = refused.status.as_u16(), "request");
-                return refused.into_response();
-            }
-        };
+        let team = authenticate(&self.keys, authorization).await.map_err(|error| refusal(error).into_response())?;
 
+        line.team_id = team.to_string();
         let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return ApiError::payload_too_large("Request body", MAX_UPLOAD_BYTES).into_response(),
+            Err(_) => return Err(ApiError::payload_too_large("Request body", MAX_UPLOAD_BYTES).into_response()),
         };
         let mut request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Binary(body.to_vec()));
-        request.extensions_mut().insert(LocalContext { team, request_id: shared::model::new_id() });
-        self.handle(route, request).await
+        request.extensions_mut().insert(LocalContext { team, request_id: line.request_id.clone() });
+        Ok(self.handle(route, request).await)
     }
 
     async fn handle(&self, route: Route, request: lambda_http::Request) -> ApiResponse {

@@ -33,13 +33,23 @@ struct Args {
     api_key: Option<String>,
 
     /// Origins that browsers may call the API from, comma-separated; `*` allows any.
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "*")]
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", hide_env_values = true, default_value = "*")]
     cors_origins: String,
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     shared::telemetry::init_local();
+    match start().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let (listener, addr) =
         local_api::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}; choose another with --addr", args.addr))?;
@@ -60,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             run(listener, Server { app, keys, cors }, &args, &dir.display().to_string()).await
         }
         Backend::Aws => {
-            let app = AwsApp::from_env().await?;
+            let app = AwsApp::from_env(shared::app::AwsSource::Standard).await?;
             if stores.create_resources {
                 local_api::resources::create_missing(&app).await?;
             }
@@ -83,6 +93,9 @@ where
     K: KeyStore,
 {
     let addr = listener.local_addr()?;
+    if args.api_key.as_deref().is_some_and(|key| !shared::auth::is_key_shaped(key)) {
+        return Err("LOCAL_API_KEY (or --api-key) must be 16 to 256 printable characters without spaces".into());
+    }
     if let Some(secret) = provision_local_key(&server.keys, args.api_key.as_deref()).await? {
         println!("Created team `local` with this API key. It is shown only now, so keep it:\n");
         println!("    {secret}\n");

@@ -55,7 +55,21 @@ async fn make_requests(api: &Api) {
 }
 
 fn assert_clean(logs: &str, secret: &str) {
-    assert!(logs.matches("\"request\"").count() >= 5, "one line per request is expected:\n{logs}");
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    let statuses: Vec<u64> = lines.iter().map(|line| line["fields"]["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, vec![200, 200, 404, 401, 403], "one line per request:\n{logs}");
+    for line in &lines {
+        let fields = &line["fields"];
+        assert_eq!(fields["route"].as_str().unwrap().starts_with("/customers"), true, "{line}");
+        assert!(fields["latency_us"].is_u64(), "{line}");
+        assert!(!fields["request_id"].as_str().unwrap().is_empty(), "{line}");
+        assert_eq!(fields["method"].as_str().unwrap().len() >= 3, true, "{line}");
+    }
+    assert_eq!(lines[4]["fields"]["team_id"], lines[0]["fields"]["team_id"], "a 403 names the key's team");
     for forbidden in [secret, &hash_key(secret), "Bearer", "authorization", "mk_forged"] {
         assert!(!logs.contains(forbidden), "logs contain {forbidden:?}:\n{logs}");
     }

@@ -45,10 +45,35 @@ fn required_var(name: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// Builds the DynamoDB store from the standard AWS configuration and `TABLE_NAME`.
-pub async fn dynamo_from_env() -> Result<DynamoStore, ConfigError> {
+/// Where the AWS configuration comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwsSource {
+    /// Inside Lambda: region and credentials from the environment variables that Lambda sets,
+    /// so start-up never probes the instance metadata service or reads profile files.
+    Lambda,
+    /// On a workstation: the SDK's standard chain (environment, profiles, and so on).
+    Standard,
+}
+
+/// Loads the AWS configuration from `source`. `AWS_ENDPOINT_URL` is honoured either way.
+pub async fn aws_config(source: AwsSource) -> aws_config::SdkConfig {
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    match source {
+        AwsSource::Lambda => {
+            loader
+                .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+                .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
+                .load()
+                .await
+        }
+        AwsSource::Standard => loader.load().await,
+    }
+}
+
+/// Builds the DynamoDB store from the AWS configuration and `TABLE_NAME`.
+pub async fn dynamo_from_env(source: AwsSource) -> Result<DynamoStore, ConfigError> {
     let table = required_var(TABLE_NAME_VAR)?;
-    let config = aws_config::load_from_env().await;
+    let config = aws_config(source).await;
     Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
 }
 
@@ -56,11 +81,11 @@ impl AwsApp {
     /// Builds the clients from the standard AWS configuration (`AWS_REGION`, credentials,
     /// `AWS_ENDPOINT_URL`) and the table and bucket from `TABLE_NAME` and `AVATAR_BUCKET`.
     /// With a custom endpoint, S3 is addressed path-style, as emulators expect.
-    pub async fn from_env() -> Result<Self, ConfigError> {
+    pub async fn from_env(source: AwsSource) -> Result<Self, ConfigError> {
         let table = required_var(TABLE_NAME_VAR)?;
         let bucket = required_var(AVATAR_BUCKET_VAR)?;
 
-        let config = aws_config::load_from_env().await;
+        let config = aws_config(source).await;
         let custom_endpoint = config.endpoint_url().is_some();
         let dynamo = aws_sdk_dynamodb::Client::new(&config);
         let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(custom_endpoint).build();
@@ -78,7 +103,7 @@ where
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
     lambda_http::tracing::init_default_subscriber();
-    let app: &'static AwsApp = Box::leak(Box::new(AwsApp::from_env().await?));
+    let app: &'static AwsApp = Box::leak(Box::new(AwsApp::from_env(AwsSource::Lambda).await?));
     let handler = &handler;
     lambda_http::run(lambda_http::service_fn(move |request: Request| {
         let response = handler(app, request);

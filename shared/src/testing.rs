@@ -95,7 +95,7 @@ pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
     let bucket = format!("avatars-{}", &suffix[16..]);
     create_table(&dynamo, &table)
         .await
-        .unwrap_or_else(|e| panic!("cannot create a table on moto at {endpoint} (start it with `moto_server -H 127.0.0.1 -p 5000`): {e:?}"));
+        .unwrap_or_else(|e| panic!("cannot create a table on moto at {endpoint} (start moto there, or set MOTO_ENDPOINT to where it runs): {e:?}"));
     crate::store::s3::create_bucket(&s3, &bucket).await.expect("moto creates the bucket");
 
     App { store: DynamoStore::new(dynamo, table), avatars: S3Avatars::new(s3, bucket) }

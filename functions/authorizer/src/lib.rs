@@ -49,7 +49,7 @@ pub async fn authorize<K: KeyStore>(keys: &K, request: &ApiGatewayV2CustomAuthor
 
     tracing::info!(
         authorized = decision.is_authorized,
-        latency_ms = started.elapsed().as_secs_f64() * 1_000.0,
+        latency_us = started.elapsed().as_micros() as u64,
         team_id,
         request_id,
         "authorizer decision"

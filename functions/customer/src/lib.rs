@@ -57,6 +57,13 @@ async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest)
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let change = CustomerChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;
+    if change == CustomerChange::default() {
+        // Nothing to change: the record, its `updated_at` and the activity feed stay as they are.
+        return match app.store.customer_details(&request.team, &id).await? {
+            Some(_) => Ok(ok(&json!({"success": "Customer updated", "id": id}))),
+            None => Err(ApiError::not_found("Customer")),
+        };
+    }
 
     let updated = app.store.update_customer(&request.team, &id, &change, "Customer updated").await;
     let updated = updated.map_err(|error| not_found_as_customer(error.into()))?;

@@ -43,6 +43,20 @@ async fn update_changes_sent_fields<S: Store, A: AvatarStore>(app: &App<S, A>) {
     assert_eq!(customer["interactions"][0]["description"], json!("Customer updated"));
 }
 
+async fn empty_update_changes_nothing<S: Store, A: AvatarStore>(app: &App<S, A>) {
+    let id = create_customer(app, json!({"email": "still@example.com"})).await;
+    let (_, before) = call(app, &event_for_customer("customer-get.json", &id)).await;
+    let mut update = event_for_customer("customer-update.json", &id);
+    update["body"] = json!("");
+    let (status, body) = call(app, &update).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = call(app, &event_for_customer("customer-get.json", &id)).await;
+    assert_eq!(after, before);
+
+    let (status, _) = call(app, &event_for_customer("customer-update.json", "0190a1b2c3d4e5f60718293a4b5c6d7f")).await;
+    assert_eq!(status, 404);
+}
+
 async fn update_rejects_invalid_fields<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let id = create_customer(app, json!({"email": "jdoe@example.com"})).await;
     let mut update = event_for_customer("customer-update.json", &id);
@@ -110,6 +124,7 @@ shared::on_both_stores!(
     unknown_ids_are_json_404,
     wrong_method_is_405,
     attribute_total_is_limited,
+    empty_update_changes_nothing,
 );
 
 async fn attribute_total_is_limited<S: Store, A: AvatarStore>(app: &App<S, A>) {

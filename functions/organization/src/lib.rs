@@ -51,6 +51,12 @@ async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest,
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
     let change = OrganizationChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;
+    if change == OrganizationChange::default() {
+        return match app.store.organization(&request.team, id).await? {
+            Some(_) => Ok(ok(&json!({"success": "Organization updated", "id": id}))),
+            None => Err(ApiError::not_found("Organization")),
+        };
+    }
     let updated = app.store.update_organization(&request.team, id, &change).await.map_err(not_found)?;
     Ok(ok(&json!({"success": "Organization updated", "id": updated.id})))
 }

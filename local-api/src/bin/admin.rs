@@ -49,12 +49,34 @@ enum KeyCommand {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    match args.stores.backend {
-        Backend::Embedded => run(&EmbeddedKeys::open(&args.stores.data_dir)?, args.command).await,
-        Backend::Aws => run(&DynamoKeys::new(shared::app::dynamo_from_env().await?), args.command).await,
+    let result = match args.stores.backend {
+        Backend::Embedded => match EmbeddedKeys::open(&args.stores.data_dir) {
+            Ok(keys) => run(&keys, args.command).await,
+            Err(error) => Err(format!("cannot open data folder {}: {error}", args.stores.data_dir.display()).into()),
+        },
+        Backend::Aws => match shared::app::dynamo_from_env(shared::app::AwsSource::Standard).await {
+            Ok(store) => run(&DynamoKeys::new(store), args.command).await,
+            Err(error) => Err(error.into()),
+        },
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
     }
+}
+
+/// Fails unless the team exists.
+async fn existing_team<K: KeyStore>(keys: &K, raw: &str) -> Result<TeamId, Box<dyn std::error::Error>> {
+    let team = team_id(raw)?;
+    if !keys.teams().await?.iter().any(|known| known.id == team) {
+        return Err(format!("team {raw} not found; `team list` shows the teams").into());
+    }
+    Ok(team)
 }
 
 fn team_id(raw: &str) -> Result<TeamId, String> {
@@ -85,7 +107,7 @@ async fn run<K: KeyStore>(keys: &K, command: Command) -> Result<(), Box<dyn std:
             println!("api_key: {}", key.secret);
         }
         Command::Key(KeyCommand::List { team_id: raw }) => {
-            for key in keys.keys(&team_id(&raw)?).await? {
+            for key in keys.keys(&existing_team(keys, &raw).await?).await? {
                 println!("{}  {}...  {}", key.id, key.prefix, key.created_at.to_api_string());
             }
         }

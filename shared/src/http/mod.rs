@@ -13,7 +13,7 @@ mod route;
 pub use body::{read_object, MAX_BODY_BYTES};
 pub use error::ApiError;
 pub use request::{ApiRequest, LocalContext, TEAM_CONTEXT_KEY, TEAM_HEADER};
-pub use response::{json, respond, ApiResponse, MAX_RESPONSE_BYTES};
+pub use response::{json, respond, ApiResponse, RequestLine, MAX_RESPONSE_BYTES};
 
 use serde_json::Value;
 

@@ -49,7 +49,7 @@ impl ApiRequest {
 }
 
 /// Identity of a request for logs, known before it is parsed.
-pub(super) fn request_id(request: &Request) -> String {
+pub(super) fn request_id<B>(request: &lambda_http::http::Request<B>) -> String {
     if let Some(local) = request.extensions().get::<LocalContext>() {
         return local.request_id.clone();
     }
@@ -63,15 +63,14 @@ pub(super) fn request_id(request: &Request) -> String {
     }
 }
 
-/// The team of a request, from `local-api`'s context or else from the API Gateway authorizer's
-/// context. A non-empty `X-TEAM` header must name the same team.
-pub(super) fn team(request: &Request) -> Result<TeamId, ApiError> {
-    let team = authenticated_team(request)?;
+/// Checks that a non-empty `X-TEAM` header names the authenticated team.
+fn check_team(request: &Request, team: &TeamId) -> Result<(), ApiError> {
     let claimed = request.headers().get(TEAM_HEADER).and_then(|value| value.to_str().ok());
-    crate::auth::check_team_header(&team, claimed).map_err(|_| ApiError::forbidden())?;
-    Ok(team)
+    crate::auth::check_team_header(team, claimed).map_err(|_| ApiError::forbidden())
 }
 
+/// The team of a request, from `local-api`'s context or else from the API Gateway authorizer's
+/// context.
 fn authenticated_team(request: &Request) -> Result<TeamId, ApiError> {
     if let Some(local) = request.extensions().get::<LocalContext>() {
         return Ok(local.team.clone());
@@ -121,9 +120,12 @@ pub(super) fn path_segments(request: &Request) -> Vec<String> {
 }
 
 /// Routes `request` to one of `routes`, or fails with a 404 when its path is another route's.
-pub(super) fn parse(request: Request, routes: &[Route]) -> Result<ApiRequest, ApiError> {
+pub(super) fn parse(request: Request, routes: &[Route], line: &mut super::RequestLine) -> Result<ApiRequest, ApiError> {
     let (route, parameters) = route_of(&request, routes)?;
-    let team = team(&request)?;
+    line.route = route.pattern();
+    let team = authenticated_team(&request)?;
+    line.team_id = team.to_string();
+    check_team(&request, &team)?;
     let request_id = request_id(&request);
     let query = request
         .uri()

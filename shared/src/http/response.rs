@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::error::RETRY_AFTER_SECONDS;
 use super::request::{parse, request_id};
+
 use super::{ApiError, ApiRequest, Route};
 
 pub type ApiResponse = Response<Body>;
@@ -62,16 +63,10 @@ where
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
 {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let request_id = request_id(&request);
-    let mut team_id = String::new();
-    let mut route = "";
+    let mut line = RequestLine::new(&request, started);
 
-    let result = match parse(request, routes) {
+    let result = match parse(request, routes, &mut line) {
         Ok(request) => {
-            team_id = request.team.to_string();
-            route = request.route.pattern();
             let methods = request.route.methods();
             if methods.contains(&request.method.as_str()) {
                 handler(request).await
@@ -82,16 +77,45 @@ where
         Err(error) => Err(error),
     };
     let response = limit_size(result.unwrap_or_else(ApiError::into_response));
-
-    tracing::info!(
-        route,
-        method = %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1_000.0,
-        team_id,
-        request_id,
-        "request"
-    );
+    line.log(response.status().as_u16());
     response
+}
+
+/// The fields of a request's log line, filled in as they become known. The line never holds a
+/// header, the query or the body.
+#[derive(Debug, Default)]
+pub struct RequestLine {
+    pub route: &'static str,
+    pub method: String,
+    pub path: String,
+    pub team_id: String,
+    pub request_id: String,
+    started: Option<Instant>,
+}
+
+impl RequestLine {
+    pub fn new<B>(request: &lambda_http::http::Request<B>, started: Instant) -> Self {
+        Self {
+            method: request.method().to_string(),
+            path: request.uri().path().to_string(),
+            request_id: request_id(request),
+            started: Some(started),
+            ..Self::default()
+        }
+    }
+
+    /// Writes the line: route, method, path, status, latency in microseconds, team and request id.
+    pub fn log(&self, status: u16) {
+        let latency_us = self.started.map_or(0, |started| started.elapsed().as_micros() as u64);
+        tracing::info!(
+            route = self.route,
+            method = %self.method,
+            path = %self.path,
+            status,
+            latency_us,
+            team_id = %self.team_id,
+            request_id = %self.request_id,
+            "request"
+        );
+    }
 }
