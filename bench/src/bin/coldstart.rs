@@ -1,0 +1,227 @@
+//! Cold-start benchmark: starts each function binary against a local Lambda Runtime API, with
+//! DynamoDB and S3 on a moto server (`MOTO_ENDPOINT`, default `http://127.0.0.1:5000`), and
+//! reports initialization time, first and warm invocation latency, peak RSS and binary size,
+//! each beside an empty `lambda_runtime` function measured in the same run.
+//!
+//! Build first with `cargo build --release -p bench --bins --workspace`, then run
+//! `target/release/coldstart`. Read-only requests are used where a function has a GET route;
+//! POST-only functions get a request for an unknown customer, which reads the store and writes
+//! nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bench::runtime_api::RuntimeApi;
+use bench::{ms, peak_rss_bytes, percentile};
+use bytes::Bytes;
+use clap::Parser;
+use serde_json::{json, Value};
+use shared::auth::dynamo::DynamoKeys;
+use shared::auth::{KeyStore, NewKey};
+use shared::model::{CustomerChange, FieldScope, OrganizationChange};
+use shared::store::Store;
+use shared::testing::{moto_app, moto_endpoint, team, EVENT_CUSTOMER_ID, EVENT_TEAM};
+
+/// Measures the cold start and warm latency of each function binary.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Folder of the release binaries.
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
+
+    /// Folder of the API Gateway event fixtures.
+    #[arg(long, default_value = "events")]
+    events_dir: PathBuf,
+
+    /// Invocations per function; the first is the cold one.
+    #[arg(long, default_value_t = 10_000)]
+    invocations: usize,
+
+    /// Folder of `cargo lambda build --release --arm64` output, for binary sizes.
+    #[arg(long, default_value = "target/lambda")]
+    lambda_dir: PathBuf,
+}
+
+const ORGANIZATION_FIXTURE_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d70";
+const UNKNOWN_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d7f";
+
+/// Figures of one function.
+struct Figures {
+    init: Duration,
+    first: Duration,
+    warm_p50: Duration,
+    warm_p99: Duration,
+    peak_rss: u64,
+    statuses: BTreeMap<String, usize>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let (env, events) = seed(&args.events_dir).await?;
+
+    let baseline = measure(&args.bin_dir.join("empty-function"), &env, Bytes::from_static(b"{}"), args.invocations).await?;
+    report("empty-function", &baseline, None, size_of(&args, "empty-function"));
+    for (name, event) in events {
+        let figures = measure(&args.bin_dir.join(&name), &env, event, args.invocations).await?;
+        report(&name, &figures, Some(&baseline), size_of(&args, &name));
+    }
+    Ok(())
+}
+
+/// Creates a table, a bucket and the records the fixtures name, and returns the functions'
+/// environment and each function's event.
+async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, Bytes)>), Box<dyn std::error::Error>> {
+    let app = moto_app().await;
+    let team = team(EVENT_TEAM);
+    let invalid = |errors: shared::model::FieldErrors| format!("invalid seed record: {errors:?}");
+    let organization = OrganizationChange::from_body(json!({"name": "Company Co Inc"}).as_object().unwrap(), &[]).map_err(invalid)?;
+    let organization = app.store.create_organization(&team, organization.into_new(&[]).map_err(invalid)?).await?;
+    let body = json!({"email": "jdoe@example.com", "first": "John", "last": "Doe", "organizationId": organization.id, "tags": ["vip"]});
+    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
+    let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?).await?;
+    let definition = json!({"key": "attr-source", "name": "Source", "type": "text"});
+    let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid)?;
+    app.store.put_field(&team, FieldScope::Customer, &field).await?;
+    let keys = DynamoKeys::new(app.store.clone());
+    keys.create_team(&team, "Events").await?;
+    let key = NewKey::generate(&team)?;
+    keys.add_key(&key.record).await?;
+
+    let read = |name: &str| std::fs::read_to_string(events_dir.join(name));
+    let with_ids = |text: String, customer_id: &str| {
+        Bytes::from(text.replace(EVENT_CUSTOMER_ID, customer_id).replace(ORGANIZATION_FIXTURE_ID, &organization.id))
+    };
+    let mut authorizer: Value = serde_json::from_str(&read("authorizer-request.json")?)?;
+    authorizer["headers"]["authorization"] = json!(format!("Bearer {}", key.secret));
+    let events = vec![
+        ("root".to_string(), with_ids(read("root.json")?, &customer.id)),
+        ("customers".to_string(), with_ids(read("customers-list.json")?, &customer.id)),
+        ("customer".to_string(), with_ids(read("customer-get.json")?, &customer.id)),
+        ("fields".to_string(), with_ids(read("fields-list.json")?, &customer.id)),
+        ("avatar".to_string(), with_ids(read("avatar-upload.json")?, UNKNOWN_ID)),
+        ("latest".to_string(), with_ids(read("latest.json")?, &customer.id)),
+        ("activity".to_string(), with_ids(read("activity.json")?, &customer.id)),
+        ("notes".to_string(), with_ids(read("notes-add.json")?, UNKNOWN_ID)),
+        ("track".to_string(), with_ids(read("track.json")?, UNKNOWN_ID)),
+        ("organizations".to_string(), with_ids(read("organizations-list.json")?, &customer.id)),
+        ("organization".to_string(), with_ids(read("organization-get.json")?, &customer.id)),
+        ("authorizer".to_string(), Bytes::from(authorizer.to_string())),
+    ];
+
+    let env = vec![
+        ("AWS_ENDPOINT_URL".to_string(), moto_endpoint()),
+        ("AWS_REGION".to_string(), "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+        ("TABLE_NAME".to_string(), app.store.table().to_string()),
+        ("AVATAR_BUCKET".to_string(), app.avatars.bucket().to_string()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_string(), "128".to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".to_string(), "$LATEST".to_string()),
+        ("AWS_LAMBDA_LOG_FORMAT".to_string(), "JSON".to_string()),
+        ("AWS_LAMBDA_LOG_LEVEL".to_string(), "INFO".to_string()),
+    ];
+    Ok((env, events))
+}
+
+/// Starts `binary`, waits for its first poll, then invokes it `invocations` times with `event`.
+async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocations: usize) -> Result<Figures, Box<dyn std::error::Error>> {
+    let mut api = RuntimeApi::start().await?;
+    let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_string();
+    let mut command = Command::new(binary);
+    command.env_clear().envs(env.iter().cloned());
+    command.env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string()).env("AWS_LAMBDA_FUNCTION_NAME", &name);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let first_poll = loop {
+        if let Some(at) = api.first_poll() {
+            break at;
+        }
+        if let Some(error) = api.init_error() {
+            return Err(format!("{name} failed to initialize: {}", String::from_utf8_lossy(&error)).into());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("{name} did not poll for work within 30 s").into());
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    };
+
+    let mut latencies = Vec::with_capacity(invocations);
+    let mut statuses = BTreeMap::new();
+    for _ in 0..invocations {
+        let (sent, answer) = api.invoke(event.clone()).await.ok_or_else(|| format!("{name} stopped answering"))?;
+        latencies.push(answer.at - sent);
+        *statuses.entry(status_of(&answer.body, answer.is_error)).or_insert(0) += 1;
+    }
+    let peak_rss = peak_rss_bytes(child.id()).unwrap_or(0);
+    child.kill()?;
+    child.wait()?;
+
+    let first = latencies[0];
+    let mut warm = latencies[1..].to_vec();
+    warm.sort();
+    Ok(Figures {
+        init: first_poll - started,
+        first,
+        warm_p50: percentile(&warm, 0.5),
+        warm_p99: percentile(&warm, 0.99),
+        peak_rss,
+        statuses,
+    })
+}
+
+/// The HTTP status of an API Gateway response, `authorized`/`denied` for the authorizer, or
+/// `error` for an invocation error.
+fn status_of(body: &[u8], is_error: bool) -> String {
+    if is_error {
+        return "error".into();
+    }
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    if let Some(status) = value["statusCode"].as_u64() {
+        return status.to_string();
+    }
+    match value["isAuthorized"].as_bool() {
+        Some(true) => "authorized".into(),
+        Some(false) => "denied".into(),
+        None => "other".into(),
+    }
+}
+
+fn size_of(args: &Args, name: &str) -> (Option<u64>, Option<u64>) {
+    let native = std::fs::metadata(args.bin_dir.join(name)).ok().map(|m| m.len());
+    let arm64 = std::fs::metadata(args.lambda_dir.join(name).join("bootstrap")).ok().map(|m| m.len());
+    (native, arm64)
+}
+
+fn report(name: &str, figures: &Figures, baseline: Option<&Figures>, (native, arm64): (Option<u64>, Option<u64>)) {
+    let mb = |bytes: u64| format!("{:.2}", bytes as f64 / 1_048_576.0);
+    let statuses: Vec<String> = figures.statuses.iter().map(|(status, count)| format!("{status}x{count}")).collect();
+    let mut line = format!(
+        "function={name} init_ms={} first_ms={} warm_p50_ms={} warm_p99_ms={} first_over_warm={:.2} peak_rss_mb={} size_mb={} arm64_size_mb={} statuses={}",
+        ms(figures.init),
+        ms(figures.first),
+        ms(figures.warm_p50),
+        ms(figures.warm_p99),
+        figures.first.as_secs_f64() / figures.warm_p50.as_secs_f64().max(1e-9),
+        mb(figures.peak_rss),
+        native.map_or("-".into(), mb),
+        arm64.map_or("-".into(), mb),
+        statuses.join(","),
+    );
+    if let Some(base) = baseline {
+        let ratio = |ours: f64, theirs: f64| format!("{:.2}", ours / theirs.max(1e-9));
+        line.push_str(&format!(
+            " init_ratio={} first_ratio={} warm_p50_ratio={} rss_ratio={}",
+            ratio(figures.init.as_secs_f64(), base.init.as_secs_f64()),
+            ratio(figures.first.as_secs_f64(), base.first.as_secs_f64()),
+            ratio(figures.warm_p50.as_secs_f64(), base.warm_p50.as_secs_f64()),
+            ratio(figures.peak_rss as f64, base.peak_rss as f64),
+        ));
+    }
+    println!("{line}");
+}
