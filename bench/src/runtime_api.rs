@@ -1,6 +1,6 @@
-//! A local Lambda Runtime API (the `2018-06-01` interface that `lambda_runtime` polls): it
-//! records when the function first asks for work, queues one event at a time, and times the
-//! function's answer to each.
+//! A local Lambda Runtime API, the `2018-06-01` interface that `lambda_runtime` polls. It records
+//! when the function first requests work, queues one event at a time, and times the function's
+//! response to each.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,9 +14,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot};
 
-/// What the function answered to one event.
+/// The function's response to one event.
 #[derive(Debug)]
-pub struct Answer {
+pub struct FunctionResponse {
     pub at: Instant,
     pub body: Bytes,
     pub is_error: bool,
@@ -25,7 +25,7 @@ pub struct Answer {
 struct State {
     first_poll: Mutex<Option<Instant>>,
     events: tokio::sync::Mutex<mpsc::Receiver<(String, Bytes)>>,
-    waiting: Mutex<Option<oneshot::Sender<Answer>>>,
+    waiting: Mutex<Option<oneshot::Sender<FunctionResponse>>>,
     init_error: Mutex<Option<Bytes>>,
 }
 
@@ -71,9 +71,9 @@ impl RuntimeApi {
         self.state.init_error.lock().unwrap().clone()
     }
 
-    /// Hands `event` to the function and waits for its answer; returns when it was handed over
-    /// (queued for the waiting poll) and the answer.
-    pub async fn invoke(&mut self, event: Bytes) -> Option<(Instant, Answer)> {
+    /// Hands `event` to the function and waits for its response. Returns when the event was
+    /// handed over (queued for the waiting poll) and the response.
+    pub async fn invoke(&mut self, event: Bytes) -> Option<(Instant, FunctionResponse)> {
         self.next_id += 1;
         let (sender, receiver) = oneshot::channel();
         *self.state.waiting.lock().unwrap() = Some(sender);
@@ -107,7 +107,7 @@ async fn handle(state: Arc<State>, request: hyper::Request<hyper::body::Incoming
     if path.ends_with("/init/error") {
         *state.init_error.lock().unwrap() = Some(body);
     } else if path.ends_with("/response") || path.ends_with("/error") {
-        let answer = Answer { at, body, is_error: path.ends_with("/error") };
+        let answer = FunctionResponse { at, body, is_error: path.ends_with("/error") };
         if let Some(waiting) = state.waiting.lock().unwrap().take() {
             let _ = waiting.send(answer);
         }

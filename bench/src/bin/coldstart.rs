@@ -1,5 +1,5 @@
-//! Cold-start benchmark: starts each function binary against a local Lambda Runtime API, with
-//! DynamoDB and S3 on a moto server (`MOTO_ENDPOINT`, default `http://127.0.0.1:5000`), and
+//! Cold-start benchmark. It starts each function binary against a local Lambda Runtime API, with
+//! DynamoDB and S3 on a moto server (`MOTO_ENDPOINT`, default `http://127.0.0.1:5000`). It
 //! reports initialization time, first and warm invocation latency, peak RSS and binary size,
 //! each beside an empty `lambda_runtime` function measured in the same run.
 //!
@@ -35,9 +35,28 @@ struct Args {
     #[arg(long, default_value = "events")]
     events_dir: PathBuf,
 
-    /// Invocations per function; the first is the cold one.
+    /// Invocations of the long run of each function, for warm latency and peak RSS.
     #[arg(long, default_value_t = 10_000)]
     invocations: usize,
+
+    /// Cold starts of each function; init and first-invocation times are their medians.
+    #[arg(long, default_value_t = 15)]
+    starts: usize,
+
+    /// Certificate folder that the functions' TLS set-up reads (`SSL_CERT_DIR`). The default, an
+    /// empty folder, leaves the system bundle (`SSL_CERT_FILE`) as the only source, which is
+    /// the layout Lambda's provided.al2023 image has. Debian's `/etc/ssl/certs` instead contains
+    /// one file per certificate, and reading them all dominates start-up.
+    #[arg(long)]
+    cert_dir: Option<PathBuf>,
+
+    /// System certificate bundle (`SSL_CERT_FILE`).
+    #[arg(long, default_value = "/etc/ssl/certs/ca-certificates.crt")]
+    cert_file: PathBuf,
+
+    /// Functions to measure, comma-separated; all of them when empty.
+    #[arg(long, value_delimiter = ',')]
+    functions: Vec<String>,
 
     /// Folder of `cargo lambda build --release --arm64` output, for binary sizes.
     #[arg(long, default_value = "target/lambda")]
@@ -60,12 +79,18 @@ struct Figures {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let (env, events) = seed(&args.events_dir).await?;
+    let (mut env, events) = seed(&args.events_dir).await?;
+    let empty_dir = std::env::temp_dir().join("coldstart-empty-cert-dir");
+    std::fs::create_dir_all(&empty_dir)?;
+    let cert_dir = args.cert_dir.clone().unwrap_or(empty_dir);
+    env.push(("SSL_CERT_DIR".to_string(), cert_dir.display().to_string()));
+    env.push(("SSL_CERT_FILE".to_string(), args.cert_file.display().to_string()));
 
-    let baseline = measure(&args.bin_dir.join("empty-function"), &env, Bytes::from_static(b"{}"), args.invocations).await?;
+    let baseline = measure_all(&args, "empty-function", &env, Bytes::from_static(b"{}")).await?;
     report("empty-function", &baseline, None, size_of(&args, "empty-function"));
-    for (name, event) in events {
-        let figures = measure(&args.bin_dir.join(&name), &env, event, args.invocations).await?;
+    let chosen = events.into_iter().filter(|(name, _)| args.functions.is_empty() || args.functions.contains(name));
+    for (name, event) in chosen {
+        let figures = measure_all(&args, &name, &env, event).await?;
         report(&name, &figures, Some(&baseline), size_of(&args, &name));
     }
     Ok(())
@@ -127,6 +152,25 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, 
     Ok((env, events))
 }
 
+/// Measures `name`: the median init and first invocation of `args.starts` cold starts, and warm
+/// latency and peak RSS of one run of `args.invocations`.
+async fn measure_all(args: &Args, name: &str, env: &[(String, String)], event: Bytes) -> Result<Figures, Box<dyn std::error::Error>> {
+    let binary = args.bin_dir.join(name);
+    let mut inits = Vec::new();
+    let mut firsts = Vec::new();
+    for _ in 0..args.starts {
+        let cold = measure(&binary, env, event.clone(), 1).await?;
+        inits.push(cold.init);
+        firsts.push(cold.first);
+    }
+    inits.sort();
+    firsts.sort();
+    let mut figures = measure(&binary, env, event, args.invocations).await?;
+    figures.init = percentile(&inits, 0.5);
+    figures.first = percentile(&firsts, 0.5);
+    Ok(figures)
+}
+
 /// Starts `binary`, waits for its first poll, then invokes it `invocations` times with `event`.
 async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocations: usize) -> Result<Figures, Box<dyn std::error::Error>> {
     let mut api = RuntimeApi::start().await?;
@@ -163,7 +207,7 @@ async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocati
     child.wait()?;
 
     let first = latencies[0];
-    let mut warm = latencies[1..].to_vec();
+    let mut warm = latencies.get(1..).unwrap_or_default().to_vec();
     warm.sort();
     Ok(Figures {
         init: first_poll - started,
@@ -175,8 +219,8 @@ async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocati
     })
 }
 
-/// The HTTP status of an API Gateway response, `authorized`/`denied` for the authorizer, or
-/// `error` for an invocation error.
+/// Returns the HTTP status of an API Gateway response, `authorized` or `denied` for the
+/// authorizer, or `error` for an invocation error.
 fn status_of(body: &[u8], is_error: bool) -> String {
     if is_error {
         return "error".into();
