@@ -70,10 +70,10 @@ async fn embedded_binary_keeps_data_across_restarts() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[tokio::test]
-async fn aws_binary_runs_on_moto() {
+/// The environment of a binary that uses moto, with a table and bucket of its own.
+fn moto_env() -> Vec<(&'static str, String)> {
     let suffix = &shared::model::new_id()[20..];
-    let env = [
+    vec![
         ("AWS_ENDPOINT_URL", shared::testing::moto_endpoint()),
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_ACCESS_KEY_ID", "testing".to_string()),
@@ -82,7 +82,12 @@ async fn aws_binary_runs_on_moto() {
         ("TABLE_NAME", format!("bin-customers-{suffix}")),
         ("AVATAR_BUCKET", format!("bin-avatars-{suffix}")),
         ("LOCAL_API_KEY", KEY.to_string()),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn aws_binary_runs_on_moto() {
+    let env = moto_env();
     let (_running, api) = start(&["--backend", "aws", "--create-resources"], &env).await;
     // The table is created before the server listens, so the first request can write.
     create_and_find(&api).await;
@@ -171,16 +176,6 @@ async fn admin_manages_embedded_keys() {
 
 #[tokio::test]
 async fn admin_manages_dynamo_keys() {
-    let suffix = &shared::model::new_id()[20..];
-    let env = [
-        ("AWS_ENDPOINT_URL", shared::testing::moto_endpoint()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-        ("TABLE_NAME", format!("admin-customers-{suffix}")),
-        ("AVATAR_BUCKET", format!("admin-avatars-{suffix}")),
-        ("LOCAL_API_KEY", KEY.to_string()),
-    ];
+    let env = moto_env();
     manage_keys(&["--backend", "aws", "--create-resources"], &env).await;
 }

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES};
+use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES};
 use shared::model::{CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -40,14 +40,7 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
         }
         return Ok(ok(&body));
     };
-    Ok(ok(&json!({
-        "meta": {
-            "total": page.total,
-            "current_page": paging.page,
-            "total_pages": paging.total_pages(page.total),
-        },
-        "customers": rows,
-    })))
+    Ok(ok(&page_body("customers", paging, page.total, rows)))
 }
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
 use shared::model::{FieldScope, OrganizationChange, OrganizationQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -29,14 +29,7 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
     let Some(paging) = query.paging else {
         return Ok(ok(&Value::Array(rows)));
     };
-    Ok(ok(&json!({
-        "meta": {
-            "total": page.total,
-            "current_page": paging.page,
-            "total_pages": paging.total_pages(page.total),
-        },
-        "organizations": rows,
-    })))
+    Ok(ok(&page_body("organizations", paging, page.total, rows)))
 }
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

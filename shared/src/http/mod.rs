@@ -28,6 +28,20 @@ pub fn query_limit(request: &ApiRequest, default: usize, max: usize) -> Result<u
     }
 }
 
+/// The body of a paginated list: `meta` (total, current page, total pages) and the rows under
+/// `key`.
+pub fn page_body(key: &str, paging: crate::model::Paging, total: u64, rows: Vec<Value>) -> Value {
+    let mut body = serde_json::Map::new();
+    let meta = serde_json::json!({
+        "total": total,
+        "current_page": paging.page,
+        "total_pages": paging.total_pages(total),
+    });
+    body.insert("meta".into(), meta);
+    body.insert(key.into(), Value::Array(rows));
+    Value::Object(body)
+}
+
 /// A 200 answer with `body`.
 pub fn ok(body: &Value) -> ApiResponse {
     json(lambda_http::http::StatusCode::OK, body)

@@ -90,6 +90,20 @@ impl DynamoStore {
         Err(TransactionFailure::Failed(unavailable(error)))
     }
 
+    /// Reads one record by key with a strongly consistent read, so a client sees its own writes.
+    async fn get_record<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.map(|item| serde_dynamo::from_item(item).map_err(unreadable)).transpose()
+    }
+
     /// Reads every item of a Query, following DynamoDB's pages.
     async fn query_all(
         &self,

@@ -68,16 +68,7 @@ impl DynamoStore {
     }
 
     pub(super) async fn get_organization(&self, team: &TeamId, id: &str) -> Result<Option<Organization>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(organization_key(team, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.map(|item| serde_dynamo::from_item(item).map_err(unreadable)).transpose()
+        self.get_record(organization_key(team, id)).await
     }
 
     pub(super) async fn change_organization(

@@ -15,16 +15,7 @@ use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
 
 impl DynamoStore {
     pub(super) async fn get_customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(customer_key(team, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.map(|item| serde_dynamo::from_item(item).map_err(unreadable)).transpose()
+        self.get_record(customer_key(team, id)).await
     }
 
     /// Steps that move index items and the email lock from `old` to `new`.
