@@ -140,7 +140,8 @@ where
         Ok(self.handle(route, request).await)
     }
 
-    async fn handle(&self, route: Route, request: lambda_http::Request) -> ApiResponse {
+    /// Runs the handler of `route`, as Lambda would run that route's function.
+    pub async fn handle(&self, route: Route, request: lambda_http::Request) -> ApiResponse {
         let app = &self.app;
         match route {
             Route::Root => root::handle(app, request).await,
