@@ -379,4 +379,40 @@ contract!(
     latest_and_activity_are_newest_first,
     interaction_needs_customer,
     teams_are_isolated,
+    lists_span_several_dynamodb_pages,
 );
+
+/// More than 1 MB of matching customers: DynamoDB returns a Query in 1 MB pages, and totals,
+/// full lists and page jumps must follow every page.
+async fn lists_span_several_dynamodb_pages<S: Store>(store: &S, team: &TeamId) {
+    let mut fields = Vec::new();
+    for n in 0..30 {
+        let definition = field(json!({"key": format!("attr-f{n}"), "name": "F", "type": "text"}));
+        store.put_field(team, CUSTOMER, &definition).await.unwrap();
+        fields.push(definition);
+    }
+    let mut body = json!({"first": "Pat"});
+    for n in 0..30 {
+        body[format!("attr-f{n}")] = json!("x".repeat(1_000));
+    }
+    for n in 0..40 {
+        body["email"] = json!(format!("big{n:02}@example.test"));
+        store.create_customer(team, new_customer_with(body.clone(), &fields)).await.unwrap();
+    }
+
+    let all = store.list_customers(team, &query(&[], &fields)).await.unwrap();
+    assert_eq!(all.customers.len(), 40);
+    let filtered = store.list_customers(team, &query(&[("first", "pat")], &fields)).await.unwrap();
+    assert_eq!(filtered.total, 40);
+    assert_eq!(filtered.customers.len(), 40);
+
+    let last = store.list_customers(team, &query(&[("first", "pat"), ("per_page", "10"), ("page", "4")], &fields)).await.unwrap();
+    assert_eq!(emails(&last.customers).first().copied(), Some("big30@example.test"));
+    assert_eq!(last.customers.len(), 10);
+    let past_end = store.list_customers(team, &query(&[("per_page", "10"), ("page", "5")], &fields)).await.unwrap();
+    assert!(past_end.customers.is_empty());
+    assert_eq!(past_end.total, 40);
+    let unfiltered_last = store.list_customers(team, &query(&[("per_page", "15"), ("page", "3")], &fields)).await.unwrap();
+    assert_eq!(unfiltered_last.customers.len(), 10);
+    assert_eq!(emails(&unfiltered_last.customers)[0], "big30@example.test");
+}
