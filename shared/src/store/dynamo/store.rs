@@ -279,6 +279,8 @@ impl Store for DynamoStore {
         Err(too_many_conflicts())
     }
 
+    // NOTE: this reads every interaction and note of the customer, though responses list the
+    // newest 100 of each; a long history costs more read capacity than the answer needs.
     async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
         let request = self
             .client
