@@ -55,9 +55,25 @@ pub enum AwsSource {
     Standard,
 }
 
-/// Loads the AWS configuration from `source`. `AWS_ENDPOINT_URL` is honoured either way.
+/// Longest a DynamoDB or S3 call may take, retries included. The functions time out after 10 s,
+/// so a store that hangs still leaves time to answer 503 instead of timing out.
+pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Longest one attempt of a call may take before the SDK retries it.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Longest a new connection may take to open.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Loads the AWS configuration from `source`, with the timeouts above. `AWS_ENDPOINT_URL` is
+/// honoured either way.
 pub async fn aws_config(source: AwsSource) -> aws_config::SdkConfig {
-    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(OPERATION_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .build();
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
     match source {
         AwsSource::Lambda => {
             loader
