@@ -73,18 +73,30 @@ fn credentials() -> Credentials {
 
 /// Builds an app on DynamoDB and S3 at the moto server, with a new table and bucket of its own.
 pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
-    let endpoint = moto_endpoint();
+    moto_app_at(&moto_endpoint()).await
+}
+
+/// Builds an app on DynamoDB and S3 at the moto server at `endpoint`, with a new table and
+/// bucket of its own and the production timeouts.
+pub async fn moto_app_at(endpoint: &str) -> App<DynamoStore, S3Avatars> {
+    let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .operation_timeout(crate::app::OPERATION_TIMEOUT)
+        .operation_attempt_timeout(crate::app::ATTEMPT_TIMEOUT)
+        .connect_timeout(crate::app::CONNECT_TIMEOUT)
+        .build();
     let dynamo_config = aws_sdk_dynamodb::Config::builder()
+        .timeout_config(timeouts.clone())
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
+        .endpoint_url(endpoint)
         .credentials_provider(credentials())
         .build();
     let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo_config);
     let s3_config = aws_sdk_s3::Config::builder()
+        .timeout_config(timeouts)
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
+        .endpoint_url(endpoint)
         .credentials_provider(credentials())
         .force_path_style(true)
         .build();

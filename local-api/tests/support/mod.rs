@@ -19,7 +19,7 @@ use shared::auth::{KeyStore, NewKey};
 use shared::store::embedded::EmbeddedStore;
 use shared::store::local_avatars::LocalAvatars;
 use shared::store::{AvatarStore, Store};
-use shared::testing::{moto_app, team};
+use shared::testing::team;
 use shared::App;
 
 /// A running `local-api` and a client for it, sending one team's API key.
@@ -65,13 +65,19 @@ impl Api {
 
     /// Starts one `local-api` on moto and returns a client for each of `teams`.
     pub async fn moto_teams(teams: &[&str]) -> Vec<Self> {
+        Self::moto_teams_at(&shared::testing::moto_endpoint(), teams).await
+    }
+
+    /// Starts one `local-api` on the moto server at `endpoint` and returns a client for each
+    /// of `teams`.
+    pub async fn moto_teams_at(endpoint: &str, teams: &[&str]) -> Vec<Self> {
         let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let app = moto_app().await;
+        let app = shared::testing::moto_app_at(endpoint).await;
         let keys = DynamoKeys::new(app.store.clone());
         Self::start(listener, addr, app, keys, teams).await
     }
 
-    async fn start<S, A, K>(listener: tokio::net::TcpListener, addr: SocketAddr, app: App<S, A>, keys: K, teams: &[&str]) -> Vec<Self>
+    pub async fn start<S, A, K>(listener: tokio::net::TcpListener, addr: SocketAddr, app: App<S, A>, keys: K, teams: &[&str]) -> Vec<Self>
     where
         S: Store,
         A: AvatarStore + LocalImages,
