@@ -20,7 +20,7 @@ pub enum Backend {
 /// Options that choose and open the stores.
 #[derive(Clone, Debug, Args)]
 pub struct StoreArgs {
-    /// Where records and keys live.
+    /// Store of records and keys.
     #[arg(long, value_enum, default_value_t = Backend::Embedded)]
     pub backend: Backend,
 

@@ -108,9 +108,9 @@ where
         response
     }
 
-    /// Runs the request's handler, which logs its own line, or returns the answer given before
-    /// a handler runs (an avatar image, an unknown route, a refused key) as `Err` for the caller
-    /// to log.
+    /// Runs the request's handler, which logs its own line. A response made before a handler
+    /// runs (an avatar image, an unknown route, a rejected key) comes back as `Err` for the
+    /// caller to log.
     async fn route(&self, request: hyper::Request<Incoming>, line: &mut RequestLine) -> Result<ApiResponse, ApiResponse> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_string();
@@ -128,7 +128,7 @@ where
         line.route = route.pattern();
 
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-        let team = authenticate(&self.keys, authorization).await.map_err(|error| refusal(error).into_response())?;
+        let team = authenticate(&self.keys, authorization).await.map_err(|error| rejection(error).into_response())?;
 
         line.team_id = team.to_string();
         let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
@@ -159,9 +159,9 @@ where
     }
 }
 
-/// The answer to a request whose key was refused. A key store failure is a 503, like any other
-/// store failure.
-fn refusal(error: AuthError) -> ApiError {
+/// Maps a rejected key to its error. A key store failure is a 503, like any other store
+/// failure.
+fn rejection(error: AuthError) -> ApiError {
     match error {
         AuthError::Missing | AuthError::Invalid => ApiError::unauthorized(),
         AuthError::WrongTeam => ApiError::forbidden(),

@@ -1,4 +1,4 @@
-//! What every handler receives: the stores, built once per process.
+//! The application context that every handler receives: the stores, built once per process.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -45,7 +45,7 @@ fn required_var(name: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// Where the AWS configuration comes from.
+/// Source of the AWS configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AwsSource {
     /// Inside Lambda: region and credentials from the environment variables that Lambda sets,
@@ -55,14 +55,14 @@ pub enum AwsSource {
     Standard,
 }
 
-/// Longest a DynamoDB or S3 call may take, retries included. The functions time out after 10 s,
-/// so a store that hangs still leaves time to answer 503 instead of timing out.
+/// Maximum time a DynamoDB or S3 call may take, retries included. The functions time out after
+/// 10 s, so a store that hangs still leaves time to return a 503 instead of timing out.
 pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Longest one attempt of a call may take before the SDK retries it.
+/// Maximum time one attempt of a call may take before the SDK retries it.
 pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Longest a new connection may take to open.
+/// Maximum time to open a new connection.
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Loads the AWS configuration from `source`, with the timeouts above. `AWS_ENDPOINT_URL` is
@@ -129,7 +129,7 @@ where
 }
 
 impl<S: Store, A: AvatarStore> App<S, A> {
-    /// Finds a customer id from a path parameter that holds an id or an email address.
+    /// Finds a customer id from a path parameter that contains an id or an email address.
     pub async fn customer_id(&self, team: &TeamId, raw: &str) -> Result<String, ApiError> {
         if crate::model::is_id(raw) {
             return Ok(raw.to_string());

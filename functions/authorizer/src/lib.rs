@@ -16,7 +16,8 @@ pub struct Decision {
     pub context: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The store failed, so no decision could be made; API Gateway answers the client with a 500.
+/// Error returned when the store failed and no decision could be made. API Gateway then returns
+/// a 500 to the client.
 #[derive(Debug)]
 pub struct Undecided(pub String);
 

@@ -11,7 +11,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Customer];
 
 /// Most interactions, and most notes, that a customer response lists: the newest ones. It keeps
-/// the answer under Lambda's 6 MB response limit however long a customer's history grows.
+/// the response under Lambda's 6 MB limit however long a customer's history grows.
 pub const MAX_LISTED: usize = 100;
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {

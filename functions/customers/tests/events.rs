@@ -155,7 +155,7 @@ shared::on_both_stores!(
     wrong_method_is_405,
 );
 
-/// A team whose full list is larger than Lambda can return gets a 422 that asks for pages.
+/// A team whose full list is larger than Lambda can return gets a 422 that requests pages.
 #[tokio::test]
 async fn oversized_list_asks_for_pages() {
     use shared::model::FieldScope;

@@ -1,8 +1,7 @@
-//! Custom attribute definitions. `GET`/`POST /customers/fields` and
-//! `DELETE /customers/fields/{key}` serve customers in the documented object shape;
-//! `GET`/`POST /attributes/{scope}` and `DELETE /attributes/{scope}/{key}` serve customers
-//! and organizations (`scope` is `customer` or `organization`) as arrays, as the PHP client
-//! reads them.
+//! Custom attribute definitions. `GET` and `POST /customers/fields` and
+//! `DELETE /customers/fields/{key}` serve customer fields in the documented object shape.
+//! `GET` and `POST /attributes/{scope}` and `DELETE /attributes/{scope}/{key}` serve both kinds
+//! of record (`scope` is `customer` or `organization`) as arrays, as the PHP client reads them.
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
@@ -32,7 +31,7 @@ fn scope(request: &ApiRequest) -> Result<FieldScope, ApiError> {
     FieldScope::parse(request.parameter()).ok_or_else(|| ApiError::not_found("Attribute scope"))
 }
 
-/// The built-in customer fields, in the documented shape.
+/// Returns the built-in customer fields, in the documented shape.
 fn built_in_fields() -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("email".into(), json!({"name": "Email Address", "required": true, "type": "email"}));

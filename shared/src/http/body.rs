@@ -7,7 +7,7 @@ use super::{form, ApiError, ApiRequest};
 /// DynamoDB's 400 KB item limit.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// The media type of a request, lowercase and without parameters, or `None` when absent.
+/// Returns the media type of a request, lowercase and without parameters, or `None` when absent.
 pub fn media_type(request: &ApiRequest) -> Option<String> {
     let raw = request.headers.get(CONTENT_TYPE)?.to_str().ok()?;
     let essence = raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -15,7 +15,7 @@ pub fn media_type(request: &ApiRequest) -> Option<String> {
 }
 
 /// Reads a JSON or form body as an object of fields. An empty body is an empty object, whatever
-/// its Content-Type; a body without a Content-Type is read as JSON when it starts with `{`, and
+/// its Content-Type. A body without a Content-Type is read as JSON when it starts with `{`, and
 /// as a form otherwise.
 pub fn read_object(request: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     if request.body.len() > MAX_BODY_BYTES {

@@ -7,7 +7,7 @@ use crate::store::StoreError;
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
-/// An error answer of the API: one status and the JSON body
+/// An error response of the API: one status and the JSON body
 /// `{"error": {"code", "message", "fields"}}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -56,7 +56,7 @@ impl ApiError {
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
     }
 
-    /// 422: the answer would be larger than Lambda can return.
+    /// 422: the response would be larger than Lambda can return.
     pub fn response_too_large(limit: usize) -> Self {
         let message = format!(
             "The response would be larger than {limit} bytes; request fewer records with per_page or limit"

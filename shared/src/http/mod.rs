@@ -28,8 +28,8 @@ pub fn query_limit(request: &ApiRequest, default: usize, max: usize) -> Result<u
     }
 }
 
-/// The body of a paginated list: `meta` (total, current page, total pages) and the rows under
-/// `key`.
+/// Builds the body of a paginated list: `meta` (total, current page, total pages) and the rows
+/// under `key`.
 pub fn page_body(key: &str, paging: crate::model::Paging, total: u64, rows: Vec<Value>) -> Value {
     let mut body = serde_json::Map::new();
     let meta = serde_json::json!({
@@ -42,7 +42,7 @@ pub fn page_body(key: &str, paging: crate::model::Paging, total: u64, rows: Vec<
     Value::Object(body)
 }
 
-/// A 200 answer with `body`.
+/// Builds a 200 response with `body`.
 pub fn ok(body: &Value) -> ApiResponse {
     json(lambda_http::http::StatusCode::OK, body)
 }

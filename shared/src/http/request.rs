@@ -37,12 +37,13 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// The first path parameter (`{id}`, `{key}` or `{scope}`), or `""` for routes without one.
+    /// Returns the first path parameter (`{id}`, `{key}` or `{scope}`), or `""` for routes
+    /// without one.
     pub fn parameter(&self) -> &str {
         self.parameters.first().map(String::as_str).unwrap_or_default()
     }
 
-    /// The path parameter at `index`, or `""` when the route has fewer.
+    /// Returns the path parameter at `index`, or `""` when the route has fewer.
     pub fn parameter_at(&self, index: usize) -> &str {
         self.parameters.get(index).map(String::as_str).unwrap_or_default()
     }
@@ -69,8 +70,8 @@ fn check_team(request: &Request, team: &TeamId) -> Result<(), ApiError> {
     crate::auth::check_team_header(team, claimed).map_err(|_| ApiError::forbidden())
 }
 
-/// The team of a request, from `local-api`'s context or else from the API Gateway authorizer's
-/// context.
+/// Returns the team of a request, from `local-api`'s context or else from the API Gateway
+/// authorizer's context.
 fn authenticated_team(request: &Request) -> Result<TeamId, ApiError> {
     if let Some(local) = request.extensions().get::<LocalContext>() {
         return Ok(local.team.clone());
@@ -90,7 +91,7 @@ fn authenticated_team(request: &Request) -> Result<TeamId, ApiError> {
 
 /// Environment variable naming the team of requests without an authorizer context. Only the
 /// `cargo lambda watch` settings in the workspace `Cargo.toml` set it, because that emulator has
-/// no authorizer; `template.yaml` never does, and deployed routes all have the key authorizer.
+/// no authorizer. `template.yaml` never sets it, and every deployed route has the key authorizer.
 pub const EMULATOR_TEAM_VAR: &str = "LOCAL_TEAM_ID";
 
 fn emulator_team() -> Option<&'static TeamId> {

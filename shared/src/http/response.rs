@@ -12,7 +12,7 @@ use super::{ApiError, ApiRequest, Route};
 
 pub type ApiResponse = Response<Body>;
 
-/// A JSON response with `status`.
+/// Builds a JSON response with `status`.
 pub fn json(status: StatusCode, body: &Value) -> ApiResponse {
     let mut response = Response::new(Body::Text(body.to_string()));
     *response.status_mut() = status;
@@ -39,7 +39,7 @@ impl ApiError {
 }
 
 /// Largest response body sent, in bytes. Lambda rejects responses over 6 MB, and API Gateway
-/// then answers 502, so a larger answer is replaced by a 422 that asks for fewer records.
+/// then returns 502, so a larger response is replaced by a 422 that requests fewer records.
 pub const MAX_RESPONSE_BYTES: usize = 5_500_000;
 
 fn limit_size(response: ApiResponse) -> ApiResponse {
@@ -54,8 +54,8 @@ fn limit_size(response: ApiResponse) -> ApiResponse {
     ApiError::response_too_large(MAX_RESPONSE_BYTES).into_response()
 }
 
-/// Runs `handler` for a request to one of `routes` and returns its answer, or the JSON error it failed
-/// with. Logs one line per request: route, method, path, status, latency, team and request id,
+/// Runs `handler` for a request to one of `routes` and returns its response, or the JSON error
+/// it failed with. Logs one line per request: route, method, path, status, latency, team and request id,
 /// never a header, the query or the body.
 pub async fn respond<F, Fut>(routes: &[Route], request: Request, handler: F) -> ApiResponse
 where
@@ -81,8 +81,8 @@ where
     response
 }
 
-/// The fields of a request's log line, filled in as they become known. The line never holds a
-/// header, the query or the body.
+/// The fields of a request's log line, filled in as they become known. The line never contains
+/// a header, the query or the body.
 #[derive(Debug, Default)]
 pub struct RequestLine {
     pub route: &'static str,

@@ -25,7 +25,7 @@ use super::table::{PK, SK};
 /// Attempts of a write that lost a race with another writer of the same items.
 const WRITE_ATTEMPTS: u32 = 8;
 
-/// Most keys in one BatchGetItem call, a DynamoDB limit.
+/// Maximum keys in one BatchGetItem call, a DynamoDB limit.
 const BATCH_GET_KEYS: usize = 100;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -37,7 +37,7 @@ pub struct DynamoStore {
     table: String,
 }
 
-/// Why a transactional write did not happen.
+/// Reason a transactional write did not happen.
 enum TransactionFailure {
     /// The conditions of these items (by position in the request) did not hold.
     Conditions(Vec<usize>),

@@ -280,7 +280,7 @@ impl Store for DynamoStore {
     }
 
     // NOTE: this reads every interaction and note of the customer, though responses list the
-    // newest 100 of each; a long history costs more read capacity than the answer needs.
+    // newest 100 of each; a long history costs more read capacity than the response needs.
     async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
         let request = self
             .client
