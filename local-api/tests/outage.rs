@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::auth::dynamo::DynamoKeys;
 use shared::auth::{KeyRecord, KeyStore};
-use shared::testing::{moto_app_at, team};
+use shared::testing::{moto_app_at, team, Timeouts};
 use support::Api;
 
 /// The moto server that `.ci/run` installs, or the one `MOTO_SERVER` names.
@@ -55,7 +55,7 @@ async fn outage_answers_503_then_recovers() {
     let endpoint = format!("http://127.0.0.1:{port}");
     let moto = start_moto(port).await;
 
-    let app = moto_app_at(&endpoint).await;
+    let app = moto_app_at(&endpoint, Timeouts::Production).await;
     let (store, avatars) = (app.store.clone(), app.avatars.clone());
     let keys = DynamoKeys::new(app.store.clone());
     let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();

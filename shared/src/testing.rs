@@ -73,16 +73,27 @@ fn credentials() -> Credentials {
 
 /// Builds an app on DynamoDB and S3 at the moto server, with a new table and bucket of its own.
 pub async fn moto_app() -> App<DynamoStore, S3Avatars> {
-    moto_app_at(&moto_endpoint()).await
+    moto_app_at(&moto_endpoint(), Timeouts::Relaxed).await
+}
+
+/// Time limits of the SDK clients in tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timeouts {
+    /// The limits of production (`app::OPERATION_TIMEOUT` and the others).
+    Production,
+    /// Ten times those, because moto on a busy test machine can take seconds for a large
+    /// transaction that DynamoDB completes in milliseconds.
+    Relaxed,
 }
 
 /// Builds an app on DynamoDB and S3 at the moto server at `endpoint`, with a new table and
-/// bucket of its own and the production timeouts.
-pub async fn moto_app_at(endpoint: &str) -> App<DynamoStore, S3Avatars> {
+/// bucket of its own.
+pub async fn moto_app_at(endpoint: &str, limits: Timeouts) -> App<DynamoStore, S3Avatars> {
+    let factor = if limits == Timeouts::Production { 1 } else { 10 };
     let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-        .operation_timeout(crate::app::OPERATION_TIMEOUT)
-        .operation_attempt_timeout(crate::app::ATTEMPT_TIMEOUT)
-        .connect_timeout(crate::app::CONNECT_TIMEOUT)
+        .operation_timeout(crate::app::OPERATION_TIMEOUT * factor)
+        .operation_attempt_timeout(crate::app::ATTEMPT_TIMEOUT * factor)
+        .connect_timeout(crate::app::CONNECT_TIMEOUT * factor)
         .build();
     let dynamo_config = aws_sdk_dynamodb::Config::builder()
         .timeout_config(timeouts.clone())

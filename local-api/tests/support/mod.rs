@@ -72,7 +72,7 @@ impl Api {
     /// of `teams`.
     pub async fn moto_teams_at(endpoint: &str, teams: &[&str]) -> Vec<Self> {
         let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let app = shared::testing::moto_app_at(endpoint).await;
+        let app = shared::testing::moto_app_at(endpoint, shared::testing::Timeouts::Relaxed).await;
         let keys = DynamoKeys::new(app.store.clone());
         Self::start(listener, addr, app, keys, teams).await
     }

@@ -269,8 +269,13 @@ impl Store for DynamoStore {
                 Err(TransactionFailure::Conditions(failed)) if failed.contains(&organization_at) => {
                     return Err(StoreError::UnknownOrganization);
                 }
+                // The id is new and random, so a customer that already has it is this very write,
+                // applied by an earlier attempt that the SDK timed out and retried.
                 Err(TransactionFailure::Conditions(_)) => {
-                    return Err(StoreError::Unavailable("new customer id already in use".into()));
+                    return match self.get_customer(team, &customer.id).await? {
+                        Some(stored) if stored == customer => Ok(customer),
+                        _ => Err(StoreError::Unavailable("new customer id already in use".into())),
+                    };
                 }
                 Err(TransactionFailure::Conflict) => back_off(attempt).await,
                 Err(TransactionFailure::Failed(error)) => return Err(error),
@@ -372,10 +377,20 @@ impl Store for DynamoStore {
     }
 
     async fn delete_customer(&self, team: &TeamId, id: &str) -> Result<Customer, StoreError> {
+        let mut seen: Option<Customer> = None;
         for attempt in 1..=WRITE_ATTEMPTS {
             let Some(old) = self.get_customer(team, id).await? else {
-                return Err(StoreError::NotFound);
+                // Gone after an attempt that failed its condition: that attempt, retried by the
+                // SDK, or a concurrent delete removed it. Either way the customer is deleted.
+                return match seen {
+                    Some(deleted) => {
+                        self.delete_children(team, id).await?;
+                        Ok(deleted)
+                    }
+                    None => Err(StoreError::NotFound),
+                };
             };
+            seen = Some(old.clone());
             let mut steps = vec![
                 delete_if_version(&self.table, customer_key(team, id), old.version)?,
                 delete(&self.table, email_lock_key(team, &old))?,
