@@ -1,5 +1,5 @@
 //! Benchmark helpers: a local Lambda Runtime API that hands events to a function process and
-//! times its answers, and statistics over the timings.
+//! times its responses, and statistics over the timings.
 
 pub mod runtime_api;
 

@@ -1,5 +1,5 @@
 //! CORS for `local-api`, matching the HttpApi's `CorsConfiguration` in `template.yaml`:
-//! preflight requests are answered without authentication, and responses to allowed origins
+//! preflight requests get a response without authentication, and responses to allowed origins
 //! carry `Access-Control-Allow-Origin`.
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -8,7 +8,7 @@ use shared::http::ApiResponse;
 /// Methods and headers that browsers may use, as `template.yaml` declares them.
 const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const ALLOW_HEADERS: &str = "authorization, content-type, x-team, accept, idempotency-key";
-/// Seconds a browser may cache a preflight answer.
+/// Seconds a browser may cache a preflight response.
 const MAX_AGE: &str = "600";
 
 /// Allowed origins: `*` allows any.
@@ -28,7 +28,7 @@ impl Cors {
         self.origins.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
     }
 
-    /// The value of `Access-Control-Allow-Origin` for `origin`, if it is allowed.
+    /// Returns the value of `Access-Control-Allow-Origin` for `origin`, if it is allowed.
     fn allow_origin(&self, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
         let origin = origin?;
         if !self.allows(origin.to_str().ok()?) {
@@ -41,7 +41,7 @@ impl Cors {
         }
     }
 
-    /// Answers a preflight request (`OPTIONS` with `Origin` and `Access-Control-Request-Method`),
+    /// Builds the response to a preflight request (`OPTIONS` with `Origin` and `Access-Control-Request-Method`),
     /// or returns `None` for any other request.
     pub fn preflight<B>(&self, request: &hyper::Request<B>) -> Option<ApiResponse> {
         let headers = request.headers();

@@ -1,5 +1,5 @@
-//! A store outage: when moto stops in the middle of a run, requests answer 503 with
-//! `Retry-After` within the SDK's time limit and reveal nothing internal; once moto is back, the
+//! A store outage: when moto stops in the middle of a run, requests get a 503 with
+//! `Retry-After` within the SDK's time limit and reveal nothing internal. Once moto is back, the
 //! same `local-api` process serves again without a restart.
 
 mod support;
@@ -15,7 +15,7 @@ use shared::auth::{KeyRecord, KeyStore};
 use shared::testing::{moto_app_at, team, Timeouts};
 use support::Api;
 
-/// The moto server that `.ci/run` installs, or the one `MOTO_SERVER` names.
+/// Returns the moto server that `.ci/run` installs, or the one `MOTO_SERVER` names.
 fn moto_server() -> PathBuf {
     match std::env::var("MOTO_SERVER") {
         Ok(path) => PathBuf::from(path),

@@ -1,5 +1,5 @@
 //! Property tests over request parsing: whatever path, query, media type and body a client
-//! sends, every route answers with a JSON 2xx or 4xx, never a 5xx or a panic.
+//! sends, every route returns a JSON 2xx or 4xx, never a 5xx or a panic.
 
 use std::sync::OnceLock;
 
@@ -18,7 +18,7 @@ use shared::App;
 
 type LocalServer = Server<EmbeddedStore, LocalAvatars, EmbeddedKeys>;
 
-/// One server and runtime for all cases, so state built by earlier cases is exercised too.
+/// Returns one server and runtime for all cases, so state built by earlier cases is exercised too.
 fn server() -> &'static (LocalServer, tokio::runtime::Runtime) {
     static SERVER: OnceLock<(LocalServer, tokio::runtime::Runtime)> = OnceLock::new();
     SERVER.get_or_init(|| {

@@ -1,5 +1,5 @@
 //! Every route of `template.yaml` has a function crate, an event in `events/`, and is served by
-//! `local-api`; no list has a route that the others lack.
+//! `local-api`. No list has a route that the others lack.
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,5 +1,5 @@
-//! The baseline of the local throughput benchmark: a minimal hyper server that answers every
-//! request with the same JSON body. Usage: `fixed-json [ADDR]` (default 127.0.0.1:3100).
+//! The baseline of the local throughput benchmark: a minimal hyper server that returns the same
+//! JSON body for every request. Usage: `fixed-json [ADDR]` (default 127.0.0.1:3100).
 
 use std::convert::Infallible;
 

@@ -25,18 +25,18 @@ async fn organization_events_round_trip<S: Store, A: AvatarStore>(app: &App<S, A
     assert_eq!(list[0]["name"], json!("Company Co Inc"));
     assert_eq!(list[0]["zip"], json!("45342"));
 
-    let one = |name: &str| organization::handle(app, request(&for_organization(name, &id)));
-    let (status, body) = read(one("organization-update.json").await);
+    let single = |name: &str| organization::handle(app, request(&for_organization(name, &id)));
+    let (status, body) = read(single("organization-update.json").await);
     assert_eq!(status, 200, "{body}");
-    let (status, fetched) = read(one("organization-get.json").await);
+    let (status, fetched) = read(single("organization-get.json").await);
     assert_eq!(status, 200);
     assert_eq!(fetched["city"], json!("Springfield"));
     assert_eq!(fetched["address"], json!("123 Anystreet"));
     assert_eq!(fetched["customers"], json!([]));
 
-    let (status, _) = read(one("organization-delete.json").await);
+    let (status, _) = read(single("organization-delete.json").await);
     assert_eq!(status, 200);
-    let (status, _) = read(one("organization-get.json").await);
+    let (status, _) = read(single("organization-get.json").await);
     assert_eq!(status, 404);
 }
 

@@ -96,7 +96,7 @@ impl Api {
         clients
     }
 
-    /// A client without a key.
+    /// Builds a client without a key.
     pub fn client(addr: SocketAddr) -> Self {
         Self {
             base: format!("http://{addr}"),

@@ -1,6 +1,6 @@
-//! Teams and keys in the DynamoDB table, beside the records: a team item under `TEAMS`, and
-//! three items per key so it can be found by hash (authentication), by team (listing) and by id
-//! (revocation), all written and deleted in one transaction.
+//! Teams and keys in the DynamoDB table, beside the records. A team is one item under `TEAMS`.
+//! A key is three items, so it can be found by hash (authentication), by team (listing) and by
+//! id (revocation), and the three are written and deleted in one transaction.
 
 use std::collections::HashMap;
 

@@ -68,13 +68,13 @@ pub fn hash_key(secret: &str) -> String {
 /// accepts a key chosen by the user (`LOCAL_API_KEY`).
 pub const KEY_LENGTH: std::ops::RangeInclusive<usize> = 16..=256;
 
-/// Whether `secret` could be a key: printable ASCII without spaces, of an accepted length.
+/// Tells whether `secret` could be a key: printable ASCII without spaces, of an accepted length.
 pub fn is_key_shaped(secret: &str) -> bool {
     KEY_LENGTH.contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_graphic())
 }
 
 impl KeyRecord {
-    /// The record of a key that the user chose rather than generated.
+    /// Builds the record of a key that the user chose rather than generated.
     pub fn for_secret(team: &TeamId, secret: &str) -> Self {
         Self {
             id: new_id(),
@@ -111,7 +111,7 @@ pub trait KeyStore: Send + Sync + 'static {
 pub enum AuthError {
     /// No `Authorization` header, or not a bearer token: 401.
     Missing,
-    /// An unknown or revoked key: 401 (API Gateway answers 403 for a refusing authorizer).
+    /// An unknown or revoked key: 401 (API Gateway returns 403 when the authorizer rejects a key).
     Invalid,
     /// The key is valid, but `X-TEAM` names another team: 403.
     WrongTeam,

@@ -54,7 +54,7 @@ fn insert(map: &mut Map<String, Value>, key: String, path: &[&str], value: Strin
     insert(child, next, rest, value);
 }
 
-/// The index that `[]` appends at: one past the largest numeric key.
+/// Returns the index that `[]` appends at: one past the largest numeric key.
 fn next_index(map: &Map<String, Value>) -> String {
     let last = map.keys().filter_map(|key| key.parse::<u64>().ok()).max();
     last.map_or(0, |last| last + 1).to_string()

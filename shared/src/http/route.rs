@@ -37,7 +37,7 @@ impl Route {
         Self::Track,
     ];
 
-    /// The route as API Gateway and `template.yaml` write it.
+    /// Returns the route as API Gateway and `template.yaml` write it.
     pub fn pattern(self) -> &'static str {
         match self {
             Self::Root => "/",

@@ -9,10 +9,10 @@ use super::{
     Interaction, Note, Timestamp, MAX_TAGS,
 };
 
-/// Longest tag accepted, in characters.
+/// Maximum length of a tag, in characters.
 pub const MAX_TAG_CHARS: usize = 100;
 
-/// Longest organization id accepted, in bytes.
+/// Maximum length of an organization id, in bytes.
 pub const MAX_ORGANIZATION_ID_LEN: usize = 64;
 
 /// Fields that responses contain and clients echo back on update; they are accepted and ignored.
@@ -76,7 +76,7 @@ pub struct CustomerChange {
     pub avatar_key: Option<Option<String>>,
 }
 
-/// A checked create request: the change holds an email and every required attribute.
+/// A checked create request: the change contains an email and every required attribute.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewCustomer(CustomerChange);
 
@@ -160,7 +160,7 @@ impl NewCustomer {
         let change = self.0;
         let mut customer = Customer {
             id,
-            email: change.email.clone().expect("NewCustomer always holds an email"),
+            email: change.email.clone().expect("a NewCustomer is built only with an email"),
             first: None,
             middle: None,
             last: None,
@@ -179,18 +179,18 @@ impl NewCustomer {
     }
 
     pub fn email(&self) -> &Email {
-        self.0.email.as_ref().expect("NewCustomer always holds an email")
+        self.0.email.as_ref().expect("a NewCustomer is built only with an email")
     }
 }
 
 impl Customer {
-    /// The display name: first and last name joined, or the email when both are missing.
+    /// Returns the display name: first and last name joined, or the email when both are missing.
     pub fn display_name(&self) -> String {
         let parts: Vec<&str> = [&self.first, &self.last].into_iter().flatten().map(String::as_str).collect();
         if parts.is_empty() { self.email.as_str().to_string() } else { parts.join(" ") }
     }
 
-    /// The row shape of lists: the documented fields, tags and custom attribute values.
+    /// Builds the row shape of lists: the documented fields, tags and custom attribute values.
     pub fn to_json(&self) -> Map<String, Value> {
         let mut row = Map::new();
         row.insert("id".into(), json!(self.id));

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub struct Email(String);
 
 impl Email {
-    /// Longest address accepted, in bytes (the limit of RFC 5321 paths).
+    /// Maximum length of an address, in bytes (the limit of RFC 5321 paths).
     pub const MAX_LEN: usize = 254;
 
     /// Parses an address: one `@` with a non-empty local part and a domain that contains a dot,
@@ -39,7 +39,7 @@ impl Email {
         &self.0
     }
 
-    /// The lowercase form used for uniqueness and search.
+    /// Returns the lowercase form used for uniqueness and search.
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }

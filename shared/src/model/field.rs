@@ -63,7 +63,7 @@ impl FieldType {
         serde_json::from_value(Value::String(raw.to_ascii_lowercase())).ok()
     }
 
-    /// Whether a filter on this type matches by prefix (text) or by the whole value.
+    /// Tells whether a filter on this type matches by prefix (text) or by the whole value.
     pub fn filters_by_prefix(self) -> bool {
         matches!(self, Self::Text | Self::Email)
     }
@@ -227,7 +227,7 @@ fn parse_options(raw: Option<&Value>, field_type: Option<FieldType>, errors: &mu
     options
 }
 
-/// Which records a field definition applies to.
+/// Kind of record that a field definition applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldScope {

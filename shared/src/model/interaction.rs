@@ -21,7 +21,7 @@ pub struct Interaction {
 }
 
 impl Interaction {
-    /// An interaction recorded by the API on behalf of the caller.
+    /// Builds an interaction that the API records on behalf of the caller.
     pub fn by_api(customer_id: &str, description: &str, at: Timestamp) -> Self {
         Self {
             id: super::new_id(),
@@ -53,7 +53,7 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// The documented feed shape; `avatar` is the URL of the customer's image or null.
+    /// Builds the documented feed shape, where `avatar` is the URL of the customer's image or null.
     pub fn to_json(&self, avatar: Option<String>) -> Value {
         json!({
             "id": self.customer.id,
@@ -123,7 +123,7 @@ impl TrackRequest {
         }
     }
 
-    /// The interaction to record for the customer with `customer_id`, at `at`.
+    /// Builds the interaction to record for the customer with `customer_id`, at `at`.
     pub fn into_interaction(self, customer_id: &str, at: Timestamp) -> Interaction {
         Interaction {
             id: super::new_id(),

@@ -3,7 +3,7 @@ use super::{push_error, Customer, FieldDefinition, FieldErrors, FieldKey};
 /// Largest `per_page` accepted.
 pub const MAX_PER_PAGE: u32 = 1_000;
 
-/// Longest filter value accepted, in characters. Index keys hold 800 bytes of a value, which
+/// Maximum length of a filter value, in characters. Index keys keep 800 bytes of a value, which
 /// is at least 200 characters, so a filter always compares within the indexed part.
 pub const MAX_FILTER_CHARS: usize = 200;
 
@@ -74,7 +74,7 @@ impl Paging {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub filters: Vec<Filter>,
-    /// `None` asks for every match as a plain array.
+    /// `None` requests every match as a plain array.
     pub paging: Option<Paging>,
 }
 
@@ -177,8 +177,8 @@ fn attribute_filter(
 }
 
 impl Customer {
-    /// The values that filters compare with, as (field name, index form) pairs. Only fields
-    /// that hold a value appear, so no index item is ever written for a missing one.
+    /// Returns the values that filters compare with, as (field name, index form) pairs. Only
+    /// fields that have a value appear, so no index item is ever written for a missing one.
     pub fn index_values(&self) -> Vec<(String, String)> {
         let mut values = vec![("email".to_string(), self.email.normalized())];
         let texts = [("first", &self.first), ("middle", &self.middle), ("last", &self.last)];

@@ -30,8 +30,8 @@ pub const MAX_TEXT_CHARS: usize = 1_000;
 /// Most tags a customer may carry.
 pub const MAX_TAGS: usize = 50;
 
-/// Most custom attribute values a customer may carry. Each one is also an index item written in
-/// the same DynamoDB transaction, which holds at most 100 items.
+/// Maximum number of custom attribute values a customer may carry. Each one is also an index
+/// item written in the same DynamoDB transaction, which allows at most 100 items.
 pub const MAX_ATTRIBUTES: usize = 30;
 
 /// Checks a text value and returns it trimmed, or `None` when it is blank.

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 use super::field::scalar_text;
 use super::{optional_text, push_error, FieldErrors, Timestamp};
 
-/// Longest note body accepted, in characters.
+/// Maximum length of a note body, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
 
 /// A note written about a customer.

@@ -44,7 +44,7 @@ pub struct OrganizationChange {
     pub attributes: AttributeChanges,
 }
 
-/// A checked create request: it holds a name and every required attribute.
+/// A checked create request: it contains a name and every required attribute.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewOrganization(OrganizationChange);
 
@@ -133,7 +133,7 @@ impl NewOrganization {
 }
 
 impl Organization {
-    /// The documented shape, without the `customers` list.
+    /// Builds the documented shape, without the `customers` list.
     pub fn to_json(&self) -> Map<String, Value> {
         let mut row = Map::new();
         row.insert("id".into(), json!(self.id));

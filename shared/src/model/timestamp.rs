@@ -13,7 +13,7 @@ impl Timestamp {
         Self((nanos / 1_000) as i64)
     }
 
-    /// The later of now and one microsecond after `previous`, so a record's `updated_at` never
+    /// Returns the later of now and one microsecond after `previous`, so a record's `updated_at` never
     /// goes backwards even when clocks of two Lambda instances disagree.
     pub fn now_after(previous: Timestamp) -> Self {
         Self::now().max(Timestamp(previous.0 + 1))

@@ -1,6 +1,6 @@
-//! Storage ports and their adapters. Handlers depend on [`Store`] and [`AvatarStore`] only;
+//! Storage ports and their adapters. Handlers depend on [`Store`] and [`AvatarStore`] only.
 //! `dynamo` and `s3` serve Lambda, `embedded` serves `local-api` and fast handler tests, and one
-//! contract test suite holds all of them to the same behaviour.
+//! contract test suite checks that all of them behave the same.
 
 pub mod dynamo;
 pub mod embedded;
@@ -16,8 +16,8 @@ use crate::model::{
     OrganizationQuery, TeamId,
 };
 
-/// A storage failure. The variants that a client causes map to 4xx answers; `Unavailable` is the
-/// store failing and maps to 503.
+/// A storage failure. The variants that a client causes map to 4xx responses. `Unavailable` is
+/// the store failing, and maps to 503.
 #[derive(Debug, PartialEq, Eq)]
 pub enum StoreError {
     /// Another customer of the team has this email address.
@@ -61,7 +61,7 @@ pub struct OrganizationPage {
     pub total: u64,
 }
 
-/// Most customers that an organization response lists.
+/// Maximum number of customers that an organization response lists.
 pub const MAX_LISTED_MEMBERS: usize = 100;
 
 /// Storage of customers, their interactions and notes, organizations, and the team's field

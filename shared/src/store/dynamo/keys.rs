@@ -15,7 +15,8 @@ pub const VALUE_END: char = '\u{1f}';
 /// Marks an indexed value that was cut to [`MAX_INDEXED_BYTES`], so that it never matches an
 /// exact filter.
 pub const VALUE_CUT: char = '\u{1e}';
-/// Longest value written into an index sort key; DynamoDB allows 1,024 bytes for the whole key.
+/// Maximum length of a value written into an index sort key, in bytes. DynamoDB allows 1,024
+/// bytes for the whole key.
 pub const MAX_INDEXED_BYTES: usize = 800;
 
 /// Partition key of a customer and its interactions.

@@ -284,8 +284,8 @@ impl Store for DynamoStore {
         Err(too_many_conflicts())
     }
 
-    // NOTE: this reads every interaction and note of the customer, though responses list the
-    // newest 100 of each; a long history costs more read capacity than the response needs.
+    // NOTE: this reads every interaction and note of the customer, but responses list only the
+    // newest 100 of each. A long history costs more read capacity than the response needs.
     async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
         let request = self
             .client

@@ -100,7 +100,7 @@ pub struct EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// A store that keeps nothing after the process ends.
+    /// Creates a store that keeps nothing after the process ends.
     pub fn in_memory() -> Self {
         Self { teams: Mutex::new(HashMap::new()), dir: None }
     }
