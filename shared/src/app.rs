@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::http::ApiError;
 use crate::model::{Customer, Email, TeamId};
+use crate::sdk_http::PrebuiltHttpClient;
 use crate::store::dynamo::DynamoStore;
 use crate::store::s3::S3Avatars;
 use crate::store::{AvatarStore, Store};
@@ -65,9 +66,16 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Maximum time to open a new connection.
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Loads the AWS configuration from `source`, with the timeouts above. `AWS_ENDPOINT_URL` is
-/// honoured either way.
+/// Loads the AWS configuration from `source`, with the timeouts above and one
+/// [`PrebuiltHttpClient`], so every service client built from it shares one connection pool and
+/// one TLS set-up, made here. `AWS_ENDPOINT_URL` is honoured either way.
 pub async fn aws_config(source: AwsSource) -> aws_config::SdkConfig {
+    let config = load_aws_config(source).await;
+    let http_client = PrebuiltHttpClient::for_config(&config);
+    config.into_builder().http_client(http_client).build()
+}
+
+async fn load_aws_config(source: AwsSource) -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .operation_timeout(OPERATION_TIMEOUT)
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)

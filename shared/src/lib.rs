@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod http;
 pub mod model;
+pub mod sdk_http;
 pub mod store;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
