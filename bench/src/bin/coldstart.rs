@@ -4,9 +4,14 @@
 //! each beside an empty `lambda_runtime` function measured in the same run.
 //!
 //! Build first with `cargo build --release -p bench --bins --workspace`, then run
-//! `target/release/coldstart`. Read-only requests are used where a function has a GET route;
-//! POST-only functions get a request for an unknown customer, which reads the store and writes
-//! nothing.
+//! `target/release/coldstart`. Functions with a GET route get their GET fixture for the seeded
+//! customer, organization and field. The POST-only functions (`avatar`, `notes`, `track`) write
+//! to a second seeded customer that no read fixture names, so their writes leave the read
+//! functions' work unchanged. Every response is checked for its status and for a value from the
+//! seeded records, and the benchmark fails when any response is wrong.
+//!
+//! Cold starts are interleaved: each round starts the baseline and then every function once, so
+//! noise from other processes on the machine affects the baseline and the functions alike.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +69,23 @@ struct Args {
 }
 
 const ORGANIZATION_FIXTURE_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d70";
-const UNKNOWN_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d7f";
+
+/// A function to measure, with its event and what a correct response contains.
+struct Case {
+    name: String,
+    event: Bytes,
+    /// Expected status: the HTTP status code, `authorized` for the authorizer, or `echo` for the
+    /// baseline, which returns its event.
+    status: &'static str,
+    /// Text that the response body must contain, such as a seeded record's id.
+    contains: String,
+}
+
+impl Case {
+    fn new(name: &str, event: Bytes, status: &'static str, contains: &str) -> Self {
+        Self { name: name.to_string(), event, status, contains: contains.to_string() }
+    }
+}
 
 /// Figures of one function.
 struct Figures {
@@ -74,31 +95,76 @@ struct Figures {
     warm_p99: Duration,
     peak_rss: u64,
     statuses: BTreeMap<String, usize>,
+    /// Responses whose status or body was not the expected one.
+    wrong: usize,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let (mut env, events) = seed(&args.events_dir).await?;
+    let (mut env, cases) = seed(&args.events_dir).await?;
     let empty_dir = std::env::temp_dir().join("coldstart-empty-cert-dir");
     std::fs::create_dir_all(&empty_dir)?;
     let cert_dir = args.cert_dir.clone().unwrap_or(empty_dir);
     env.push(("SSL_CERT_DIR".to_string(), cert_dir.display().to_string()));
     env.push(("SSL_CERT_FILE".to_string(), args.cert_file.display().to_string()));
 
-    let baseline = measure_all(&args, "empty-function", &env, Bytes::from_static(b"{}")).await?;
-    report("empty-function", &baseline, None, size_of(&args, "empty-function"));
-    let chosen = events.into_iter().filter(|(name, _)| args.functions.is_empty() || args.functions.contains(name));
-    for (name, event) in chosen {
-        let figures = measure_all(&args, &name, &env, event).await?;
-        report(&name, &figures, Some(&baseline), size_of(&args, &name));
+    let unknown: Vec<&String> = args.functions.iter().filter(|name| !cases.iter().any(|case| &case.name == *name)).collect();
+    if !unknown.is_empty() {
+        return Err(format!("unknown functions {unknown:?}").into());
+    }
+    let baseline = Case::new("empty-function", Bytes::from_static(b"{\"ping\":1}"), "echo", "\"ping\"");
+    let mut chosen = vec![baseline];
+    chosen.extend(cases.into_iter().filter(|case| args.functions.is_empty() || args.functions.contains(&case.name)));
+
+    let colds = cold_starts(&args, &chosen, &env).await?;
+    let mut wrong = Vec::new();
+    let mut baseline_figures = None;
+    for (case, (inits, firsts, cold_wrong)) in chosen.iter().zip(colds) {
+        let mut figures = measure(&args.bin_dir.join(&case.name), &env, case, args.invocations).await?;
+        figures.init = percentile(&inits, 0.5);
+        figures.first = percentile(&firsts, 0.5);
+        figures.wrong += cold_wrong;
+        report(&case.name, &figures, baseline_figures.as_ref(), size_of(&args, &case.name));
+        if figures.wrong > 0 {
+            wrong.push(format!("{}: {} wrong responses", case.name, figures.wrong));
+        }
+        if baseline_figures.is_none() {
+            baseline_figures = Some(figures);
+        }
+    }
+    if !wrong.is_empty() {
+        return Err(format!("unexpected responses: {}", wrong.join("; ")).into());
     }
     Ok(())
 }
 
+/// Cold-starts every case `args.starts` times, in rounds that start each case once, and returns
+/// each case's sorted init times, sorted first-invocation times and count of wrong responses.
+async fn cold_starts(
+    args: &Args,
+    cases: &[Case],
+    env: &[(String, String)],
+) -> Result<Vec<(Vec<Duration>, Vec<Duration>, usize)>, Box<dyn std::error::Error>> {
+    let mut results: Vec<(Vec<Duration>, Vec<Duration>, usize)> = cases.iter().map(|_| Default::default()).collect();
+    for _ in 0..args.starts {
+        for (case, result) in cases.iter().zip(results.iter_mut()) {
+            let cold = measure(&args.bin_dir.join(&case.name), env, case, 1).await?;
+            result.0.push(cold.init);
+            result.1.push(cold.first);
+            result.2 += cold.wrong;
+        }
+    }
+    for (inits, firsts, _) in &mut results {
+        inits.sort();
+        firsts.sort();
+    }
+    Ok(results)
+}
+
 /// Creates a table, a bucket and the records the fixtures name, and returns the functions'
-/// environment and each function's event.
-async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, Bytes)>), Box<dyn std::error::Error>> {
+/// environment and each function's case.
+async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), Box<dyn std::error::Error>> {
     let app = moto_app().await;
     let team = team(EVENT_TEAM);
     let invalid = |errors: shared::model::FieldErrors| format!("invalid seed record: {errors:?}");
@@ -107,6 +173,9 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, 
     let body = json!({"email": "jdoe@example.com", "first": "John", "last": "Doe", "organizationId": organization.id, "tags": ["vip"]});
     let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
     let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?).await?;
+    let body = json!({"email": "writes@example.com", "first": "Wanda", "last": "Writes"});
+    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
+    let written = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?).await?;
     let definition = json!({"key": "attr-source", "name": "Source", "type": "text"});
     let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid)?;
     app.store.put_field(&team, FieldScope::Customer, &field).await?;
@@ -121,19 +190,22 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, 
     };
     let mut authorizer: Value = serde_json::from_str(&read("authorizer-request.json")?)?;
     authorizer["headers"]["authorization"] = json!(format!("Bearer {}", key.secret));
-    let events = vec![
-        ("root".to_string(), with_ids(read("root.json")?, &customer.id)),
-        ("customers".to_string(), with_ids(read("customers-list.json")?, &customer.id)),
-        ("customer".to_string(), with_ids(read("customer-get.json")?, &customer.id)),
-        ("fields".to_string(), with_ids(read("fields-list.json")?, &customer.id)),
-        ("avatar".to_string(), with_ids(read("avatar-upload.json")?, UNKNOWN_ID)),
-        ("latest".to_string(), with_ids(read("latest.json")?, &customer.id)),
-        ("activity".to_string(), with_ids(read("activity.json")?, &customer.id)),
-        ("notes".to_string(), with_ids(read("notes-add.json")?, UNKNOWN_ID)),
-        ("track".to_string(), with_ids(read("track.json")?, UNKNOWN_ID)),
-        ("organizations".to_string(), with_ids(read("organizations-list.json")?, &customer.id)),
-        ("organization".to_string(), with_ids(read("organization-get.json")?, &customer.id)),
-        ("authorizer".to_string(), Bytes::from(authorizer.to_string())),
+    let read_ids = |name: &str| read(name).map(|text| with_ids(text, &customer.id));
+    let write_ids = |name: &str| read(name).map(|text| with_ids(text, &written.id));
+    let cases = vec![
+        Case::new("root", read_ids("root.json")?, "200", "Meiosis customer API"),
+        Case::new("customers", read_ids("customers-list.json")?, "200", &customer.id),
+        Case::new("customer", read_ids("customer-get.json")?, "200", "Company Co Inc"),
+        Case::new("fields", read_ids("fields-list.json")?, "200", "attr-source"),
+        Case::new("avatar", write_ids("avatar-upload.json")?, "200", "File Uploaded"),
+        Case::new("latest", read_ids("latest.json")?, "200", &customer.id),
+        // The writes of `avatar` and `track` soon fill the feed, so either customer may be listed.
+        Case::new("activity", read_ids("activity.json")?, "200", "@example.com"),
+        Case::new("notes", write_ids("notes-add.json")?, "200", "Note added"),
+        Case::new("track", write_ids("track.json")?, "200", "Interaction recorded"),
+        Case::new("organizations", read_ids("organizations-list.json")?, "200", &organization.id),
+        Case::new("organization", read_ids("organization-get.json")?, "200", &customer.id),
+        Case::new("authorizer", Bytes::from(authorizer.to_string()), "authorized", EVENT_TEAM),
     ];
 
     let env = vec![
@@ -149,30 +221,12 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<(String, 
         ("AWS_LAMBDA_LOG_FORMAT".to_string(), "JSON".to_string()),
         ("AWS_LAMBDA_LOG_LEVEL".to_string(), "INFO".to_string()),
     ];
-    Ok((env, events))
+    Ok((env, cases))
 }
 
-/// Measures `name`: the median init and first invocation of `args.starts` cold starts, and warm
-/// latency and peak RSS of one run of `args.invocations`.
-async fn measure_all(args: &Args, name: &str, env: &[(String, String)], event: Bytes) -> Result<Figures, Box<dyn std::error::Error>> {
-    let binary = args.bin_dir.join(name);
-    let mut inits = Vec::new();
-    let mut firsts = Vec::new();
-    for _ in 0..args.starts {
-        let cold = measure(&binary, env, event.clone(), 1).await?;
-        inits.push(cold.init);
-        firsts.push(cold.first);
-    }
-    inits.sort();
-    firsts.sort();
-    let mut figures = measure(&binary, env, event, args.invocations).await?;
-    figures.init = percentile(&inits, 0.5);
-    figures.first = percentile(&firsts, 0.5);
-    Ok(figures)
-}
-
-/// Starts `binary`, waits for its first poll, then invokes it `invocations` times with `event`.
-async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocations: usize) -> Result<Figures, Box<dyn std::error::Error>> {
+/// Starts `binary`, waits for its first poll, then invokes it `invocations` times with the
+/// case's event and checks each response.
+async fn measure(binary: &Path, env: &[(String, String)], case: &Case, invocations: usize) -> Result<Figures, Box<dyn std::error::Error>> {
     let mut api = RuntimeApi::start().await?;
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_string();
     let mut command = Command::new(binary);
@@ -197,10 +251,15 @@ async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocati
 
     let mut latencies = Vec::with_capacity(invocations);
     let mut statuses = BTreeMap::new();
+    let mut wrong = 0;
     for _ in 0..invocations {
-        let (sent, answer) = api.invoke(event.clone()).await.ok_or_else(|| format!("{name} stopped answering"))?;
+        let (sent, answer) = api.invoke(case.event.clone()).await.ok_or_else(|| format!("{name} stopped answering"))?;
         latencies.push(answer.at - sent);
-        *statuses.entry(status_of(&answer.body, answer.is_error)).or_insert(0) += 1;
+        let (status, body) = status_and_body(&answer.body, answer.is_error);
+        if status != case.status || !body.contains(&case.contains) {
+            wrong += 1;
+        }
+        *statuses.entry(status).or_insert(0) += 1;
     }
     let peak_rss = peak_rss_bytes(child.id()).unwrap_or(0);
     child.kill()?;
@@ -216,24 +275,31 @@ async fn measure(binary: &Path, env: &[(String, String)], event: Bytes, invocati
         warm_p99: percentile(&warm, 0.99),
         peak_rss,
         statuses,
+        wrong,
     })
 }
 
-/// Returns the HTTP status of an API Gateway response, `authorized` or `denied` for the
-/// authorizer, or `error` for an invocation error.
-fn status_of(body: &[u8], is_error: bool) -> String {
+/// Returns the status of a function's response and the text to search for expected values.
+/// The status is the HTTP status of an API Gateway response, `authorized` or `denied` for the
+/// authorizer, `echo` for the baseline (which returns its event), or `error` for an invocation
+/// error. The text is the HTTP response body, or the whole response for the others.
+fn status_and_body(response: &[u8], is_error: bool) -> (String, String) {
+    let text = String::from_utf8_lossy(response).into_owned();
     if is_error {
-        return "error".into();
+        return ("error".into(), text);
     }
-    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let value: Value = serde_json::from_slice(response).unwrap_or(Value::Null);
     if let Some(status) = value["statusCode"].as_u64() {
-        return status.to_string();
+        let body = value["body"].as_str().unwrap_or_default().to_string();
+        return (status.to_string(), body);
     }
-    match value["isAuthorized"].as_bool() {
-        Some(true) => "authorized".into(),
-        Some(false) => "denied".into(),
-        None => "other".into(),
-    }
+    let status = match value["isAuthorized"].as_bool() {
+        Some(true) => "authorized",
+        Some(false) => "denied",
+        None if value["ping"] == 1 => "echo",
+        None => "other",
+    };
+    (status.into(), text)
 }
 
 fn size_of(args: &Args, name: &str) -> (Option<u64>, Option<u64>) {
@@ -246,7 +312,7 @@ fn report(name: &str, figures: &Figures, baseline: Option<&Figures>, (native, ar
     let mb = |bytes: u64| format!("{:.2}", bytes as f64 / 1_048_576.0);
     let statuses: Vec<String> = figures.statuses.iter().map(|(status, count)| format!("{status}x{count}")).collect();
     let mut line = format!(
-        "function={name} init_ms={} first_ms={} warm_p50_ms={} warm_p99_ms={} first_over_warm={:.2} peak_rss_mb={} size_mb={} arm64_size_mb={} statuses={}",
+        "function={name} init_ms={} first_ms={} warm_p50_ms={} warm_p99_ms={} first_over_warm={:.2} peak_rss_mb={} size_mb={} arm64_size_mb={} statuses={} wrong={}",
         ms(figures.init),
         ms(figures.first),
         ms(figures.warm_p50),
@@ -256,6 +322,7 @@ fn report(name: &str, figures: &Figures, baseline: Option<&Figures>, (native, ar
         native.map_or("-".into(), mb),
         arm64.map_or("-".into(), mb),
         statuses.join(","),
+        figures.wrong,
     );
     if let Some(base) = baseline {
         let ratio = |ours: f64, theirs: f64| format!("{:.2}", ours / theirs.max(1e-9));
