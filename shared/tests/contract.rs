@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use shared::model::{
-    CustomerChange, FieldDefinition, FieldKey, FieldScope, Interaction, ListQuery, NewCustomer, OrganizationChange, TeamId,
+    Cursor, CustomerChange, FieldDefinition, FieldKey, FieldScope, Interaction, ListQuery, NewCustomer, OrganizationChange, TeamId,
     Timestamp,
 };
 use shared::store::{Store, StoreError};
@@ -231,9 +231,65 @@ async fn filter_skips_non_matching_before_limit<S: Store>(store: &S, team: &Team
 
     let two_filters = query(&[("first", "amy"), ("email", "c2"), ("per_page", "5"), ("page", "2")], &[]);
     let page = store.list_customers(team, &two_filters).await.unwrap();
-    // c2, c20..c29 minus c25 are 10 Amys; page 2 of 5 contains the last five in creation order.
-    assert_eq!(emails(&page.customers), vec!["c24@example.test", "c26@example.test", "c27@example.test", "c28@example.test", "c29@example.test"]);
+    // c2, c20..c29 minus c25 are 10 Amys. The email filter matches fewer customers, so its
+    // index orders them: c20..c24, c26..c29, then c2@ ('0' sorts before '@').
+    assert_eq!(emails(&page.customers), vec!["c26@example.test", "c27@example.test", "c28@example.test", "c29@example.test", "c2@example.test"]);
     assert_eq!(page.total, 10);
+}
+
+/// Visits every page by number and then by following `next`, and checks that both visits list
+/// each match exactly once, in the same order.
+async fn visit_every_page<S: Store>(store: &S, team: &TeamId, filters: &[(&str, &str)], expected: usize) {
+    let per_page = "4";
+    let mut by_number = Vec::new();
+    for page in 1..=expected.div_ceil(4) {
+        let page = page.to_string();
+        let mut pairs = filters.to_vec();
+        pairs.extend([("per_page", per_page), ("page", page.as_str())]);
+        let listed = store.list_customers(team, &query(&pairs, &[])).await.unwrap();
+        assert_eq!(listed.total, expected as u64);
+        by_number.extend(listed.customers.into_iter().map(|customer| customer.id));
+    }
+
+    let mut by_cursor = Vec::new();
+    let mut cursor = None;
+    let mut page = 1;
+    loop {
+        let mut pairs: Vec<(String, String)> = filters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        pairs.push(("per_page".into(), per_page.into()));
+        if let Some(position) = cursor.take() {
+            pairs.push(("cursor".into(), Cursor { page, position }.encode()));
+        }
+        let listed = store.list_customers(team, &ListQuery::parse(&pairs, &[]).unwrap()).await.unwrap();
+        assert_eq!(listed.total, expected as u64);
+        by_cursor.extend(listed.customers.into_iter().map(|customer| customer.id));
+        match listed.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        page += 1;
+    }
+
+    assert_eq!(by_number.len(), expected);
+    assert_eq!(by_number.iter().collect::<std::collections::HashSet<_>>().len(), expected);
+    assert_eq!(by_cursor, by_number);
+}
+
+async fn every_page_lists_each_customer_once<S: Store>(store: &S, team: &TeamId) {
+    for n in 0..23 {
+        let first = ["Ann", "Abe", "Bob"][n % 3];
+        let body = json!({"email": format!("v{n}@example.test"), "first": first, "last": format!("L{}", n % 2)});
+        store.create_customer(team, new_customer(body)).await.unwrap();
+    }
+
+    visit_every_page(store, team, &[], 23).await;
+    visit_every_page(store, team, &[("first", "a")], 16).await;
+    visit_every_page(store, team, &[("first", "a"), ("last", "l1")], 8).await;
+
+    let past_end = store.list_customers(team, &query(&[("first", "a"), ("per_page", "4"), ("page", "9")], &[])).await.unwrap();
+    assert!(past_end.customers.is_empty());
+    assert_eq!(past_end.total, 16);
+    assert_eq!(past_end.next, None);
 }
 
 async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) {
@@ -380,6 +436,7 @@ contract!(
     interaction_needs_customer,
     teams_are_isolated,
     lists_span_several_dynamodb_pages,
+    every_page_lists_each_customer_once,
 );
 
 /// More than 1 MB of matching customers: DynamoDB returns a Query in 1 MB pages, and totals,

@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES};
-use shared::model::{CustomerChange, FieldKey, FieldScope, ListQuery};
+use shared::model::{Cursor, CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
 
@@ -40,7 +40,10 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
         }
         return Ok(ok(&body));
     };
-    Ok(ok(&page_body("customers", paging, page.total, rows)))
+    let mut body = page_body("customers", paging, page.total, rows);
+    let next = page.next.map(|position| Cursor { page: paging.page + 1, position }.encode());
+    body["meta"]["next"] = next.map_or(Value::Null, Value::String);
+    Ok(ok(&body))
 }
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -63,13 +63,13 @@ async fn paged_list_has_meta<S: Store, A: AvatarStore>(app: &App<S, A>) {
 
     let (status, body) = call(app, &event("customers-list-paged.json")).await;
     assert_eq!(status, 200);
-    assert_eq!(body["meta"], json!({"total": 1, "current_page": 1, "total_pages": 1}));
+    assert_eq!(body["meta"], json!({"total": 1, "current_page": 1, "total_pages": 1, "next": null}));
     assert_eq!(body["customers"][0]["email"], json!("jdoe@example.com"));
 
     let mut page_only = event("customers-list.json");
     page_only["rawQueryString"] = json!("page=1");
     let (_, body) = call(app, &page_only).await;
-    assert_eq!(body["meta"], json!({"total": 2, "current_page": 1, "total_pages": 1}));
+    assert_eq!(body["meta"], json!({"total": 2, "current_page": 1, "total_pages": 1, "next": null}));
 }
 
 async fn rest_event_with_stage_prefix<S: Store, A: AvatarStore>(app: &App<S, A>) {

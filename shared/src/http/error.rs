@@ -112,6 +112,10 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownOrganization => {
                 Self::invalid_field("organizationId", "must name an existing organization of the team")
             }
+            StoreError::TooLarge => Self::invalid_field(
+                "per_page",
+                format!("is required: the full list is larger than {} bytes, so request it in pages", super::MAX_RESPONSE_BYTES),
+            ),
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "store failed");
                 Self::unavailable()

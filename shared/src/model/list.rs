@@ -45,10 +45,12 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, customer: &Customer) -> bool {
-        customer.index_values().iter().any(|(field, value)| {
-            field == self.field.name()
-                && if self.prefix { value.starts_with(&self.value) } else { *value == self.value }
-        })
+        customer.index_values().iter().any(|(field, value)| field == self.field.name() && self.accepts(value))
+    }
+
+    /// Whether a value of the filtered field, in its index form, passes.
+    pub fn accepts(&self, value: &str) -> bool {
+        if self.prefix { value.starts_with(&self.value) } else { value == self.value }
     }
 }
 
@@ -70,12 +72,61 @@ impl Paging {
     }
 }
 
+/// Where a page of a listing starts: right after the entry whose sort key is `after` in the
+/// index of `field`. The field is empty for an unfiltered list, which runs in id order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub field: String,
+    pub after: String,
+}
+
+/// Separates the parts of a cursor. Field names, ids and stored values never contain it.
+const CURSOR_SEPARATOR: char = '\u{1d}';
+
+/// Longest cursor accepted, in characters: the longest index sort key, a field name and a page
+/// number, hex-encoded.
+const MAX_CURSOR_CHARS: usize = 4_000;
+
+/// A page number with the position where that page starts, as `meta.next` carries it: opaque to
+/// clients, hex-encoded so that it needs no escaping in a query string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub page: u32,
+    pub position: Position,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let Position { field, after } = &self.position;
+        let text = format!("{}{CURSOR_SEPARATOR}{field}{CURSOR_SEPARATOR}{after}", self.page);
+        hex::encode(text)
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        if raw.len() > MAX_CURSOR_CHARS {
+            return None;
+        }
+        let text = String::from_utf8(hex::decode(raw.trim()).ok()?).ok()?;
+        let mut parts = text.split(CURSOR_SEPARATOR);
+        let page = parts.next()?.parse::<u32>().ok().filter(|page| *page >= 2)?;
+        let field = parts.next()?.to_string();
+        let after = parts.next()?.to_string();
+        if after.is_empty() || parts.next().is_some() {
+            return None;
+        }
+        Some(Self { page, position: Position { field, after } })
+    }
+}
+
 /// A parsed `GET /customers` query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub filters: Vec<Filter>,
     /// `None` requests every match as a plain array.
     pub paging: Option<Paging>,
+    /// Where the page starts when the request continues from a cursor; `paging.page` is then
+    /// the cursor's page number.
+    pub cursor: Option<Position>,
 }
 
 impl ListQuery {
@@ -86,11 +137,16 @@ impl ListQuery {
         let mut query = Self::default();
         let mut page = None;
         let mut per_page = None;
+        let mut cursor = None;
 
         for (name, raw) in pairs {
             match name.as_str() {
                 "page" => page = parse_number(name, raw, u32::MAX, &mut errors),
                 "per_page" => per_page = parse_number(name, raw, MAX_PER_PAGE, &mut errors),
+                "cursor" if !raw.trim().is_empty() => match Cursor::decode(raw) {
+                    Some(decoded) => cursor = Some(decoded),
+                    None => push_error(&mut errors, name, "is not a cursor that this API issued".into()),
+                },
                 _ => {
                     if let Some(filter) = parse_filter(name, raw, fields, &mut errors) {
                         query.filters.push(filter);
@@ -99,6 +155,14 @@ impl ListQuery {
             }
         }
 
+        if let Some(cursor) = cursor {
+            if query.fits(&cursor.position) {
+                page = Some(cursor.page);
+                query.cursor = Some(cursor.position);
+            } else {
+                push_error(&mut errors, "cursor", "belongs to a list with other filters".into());
+            }
+        }
         if page.is_some() || per_page.is_some() {
             query.paging = Some(Paging {
                 page: page.unwrap_or(1),
@@ -106,6 +170,16 @@ impl ListQuery {
             });
         }
         if errors.is_empty() { Ok(query) } else { Err(errors) }
+    }
+
+    /// Whether a position can continue this query: it must be in the index of one of its
+    /// filters, or in id order when there are none.
+    fn fits(&self, position: &Position) -> bool {
+        if self.filters.is_empty() {
+            position.field.is_empty()
+        } else {
+            self.filters.iter().any(|filter| filter.field.name() == position.field)
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub use email::Email;
 pub use field::{AttributeChanges, AttributeValue, FieldDefinition, FieldKey, FieldScope, FieldType};
 pub use ids::{is_id, new_id, TeamId};
 pub use interaction::{Activity, Interaction, TrackRequest, DEFAULT_PRIORITY};
-pub use list::{Filter, FilterField, ListQuery, Paging};
+pub use list::{Cursor, Filter, FilterField, ListQuery, Paging, Position};
 pub use note::Note;
 pub use organization::{NewOrganization, Organization, OrganizationChange, OrganizationQuery};
 pub use timestamp::Timestamp;

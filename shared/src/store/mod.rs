@@ -4,6 +4,7 @@
 
 pub mod dynamo;
 pub mod embedded;
+pub mod listing;
 pub mod local_avatars;
 pub mod s3;
 pub mod table;
@@ -13,7 +14,7 @@ use std::future::Future;
 use crate::model::{
     Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
-    OrganizationQuery, TeamId,
+    OrganizationQuery, Position, TeamId,
 };
 
 /// A storage failure. The variants that a client causes map to 4xx responses. `Unavailable` is
@@ -28,6 +29,8 @@ pub enum StoreError {
     UnknownOrganization,
     /// The update would leave a record with more custom attribute values than allowed.
     TooManyAttributes,
+    /// An unpaged list would be larger than a response may be.
+    TooLarge,
     /// The store failed or timed out; the message goes to the log, never to the client.
     Unavailable(String),
 }
@@ -39,6 +42,7 @@ impl std::fmt::Display for StoreError {
             Self::NotFound => f.write_str("record not found"),
             Self::UnknownOrganization => f.write_str("organization not found"),
             Self::TooManyAttributes => f.write_str("too many custom attribute values"),
+            Self::TooLarge => f.write_str("list too large for one response"),
             Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
         }
     }
@@ -52,6 +56,8 @@ pub struct CustomerPage {
     pub customers: Vec<Customer>,
     /// Exact number of matches.
     pub total: u64,
+    /// Where the next page starts, when the query is paged and more matches follow.
+    pub next: Option<Position>,
 }
 
 /// One page of an organization list, or every match when the query has no paging.
@@ -60,6 +66,11 @@ pub struct OrganizationPage {
     pub organizations: Vec<Organization>,
     pub total: u64,
 }
+
+/// Most bytes of stored records that an unpaged list reads before it gives up with
+/// [`StoreError::TooLarge`]. Responses carry more bytes than the records they are made from, so
+/// the response limit is checked again on the JSON.
+pub const MAX_LISTED_BYTES: usize = crate::http::MAX_RESPONSE_BYTES;
 
 /// Maximum number of customers that an organization response lists.
 pub const MAX_LISTED_MEMBERS: usize = 100;
@@ -109,7 +120,9 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
 
-    /// Lists customers in creation order.
+    /// Lists customers: in creation order without filters, in the order of the most selective
+    /// filter's index with them (see [`listing`]). An unpaged list fails with
+    /// [`StoreError::TooLarge`] once its records pass [`MAX_LISTED_BYTES`], before reading more.
     fn list_customers(
         &self,
         team: &TeamId,

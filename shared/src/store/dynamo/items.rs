@@ -22,6 +22,19 @@ pub fn customer_item(team: &TeamId, customer: &Customer) -> Result<Item, StoreEr
     Ok(item)
 }
 
+/// Where a Query of the `list` index continues after the customer `id`.
+pub fn list_start_key(team: &TeamId, id: &str) -> Item {
+    let mut start = customer_key(team, id);
+    start.insert(LIST_INDEX.partition_key.into(), string(list_pk(team)));
+    start.insert(LIST_INDEX.sort_key.into(), string(id));
+    start
+}
+
+/// Key of the customer's order item, which page jumps count through.
+pub fn order_key(team: &TeamId, id: &str) -> Item {
+    key(order_pk(team), id)
+}
+
 pub fn interaction_item(team: &TeamId, interaction: &Interaction) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(interaction).map_err(unreadable)?;
     item.extend(key(
@@ -122,10 +135,16 @@ pub fn put_if_version(table: &str, item: Item, version: u64) -> Result<TransactW
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// Puts the email lock of `customer`, unless another customer holds it.
-pub fn put_email_lock(table: &str, team: &TeamId, customer: &Customer) -> Result<TransactWriteItem, StoreError> {
+/// The item that reserves the customer's email address within the team.
+pub fn email_lock_item(team: &TeamId, customer: &Customer) -> Item {
     let mut item = email_lock_key(team, customer);
     item.insert("customer_id".into(), string(&customer.id));
+    item
+}
+
+/// Puts the email lock of `customer`, unless another customer holds it.
+pub fn put_email_lock(table: &str, team: &TeamId, customer: &Customer) -> Result<TransactWriteItem, StoreError> {
+    let item = email_lock_item(team, customer);
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))

@@ -8,7 +8,11 @@
 
 mod items;
 pub mod keys;
+mod listing;
 mod organizations;
+#[cfg(feature = "testing")]
+mod seed;
+pub mod size;
 mod store;
 
 use std::collections::HashMap;
@@ -146,6 +150,32 @@ impl DynamoStore {
             }
         }
         Ok(found)
+    }
+}
+
+impl DynamoStore {
+    /// Applies puts and deletes in batches of 25, the DynamoDB limit, sending again whatever a
+    /// batch leaves unprocessed.
+    async fn write_batches(&self, requests: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = output.unprocessed_items.and_then(|mut rest| rest.remove(&self.table)).unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    back_off(attempt).await;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -6,11 +6,11 @@ use super::items::*;
 use super::keys::*;
 use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, string, unavailable, unreadable};
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope, Filter,
+    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange, OrganizationQuery,
     TeamId, Timestamp, new_id,
 };
-use crate::store::table::{LIST_INDEX, RECENT_INDEX};
+use crate::store::table::RECENT_INDEX;
 use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
 
 impl DynamoStore {
@@ -30,12 +30,6 @@ impl DynamoStore {
             steps.push(put(&self.table, index_item(fresh, &new.id))?);
         }
         Ok(steps)
-    }
-
-    /// Ids of the customers that `filter` selects, in id order.
-    pub(super) async fn filter_ids(&self, team: &TeamId, filter: &Filter) -> Result<Vec<String>, StoreError> {
-        let prefix = index_query_prefix(&filter.value, filter.prefix);
-        self.index_ids(index_pk(team, filter.field.name()), prefix, None).await
     }
 
     /// Returns the record ids of the index items under `pk` whose sort key starts with `prefix`,
@@ -70,8 +64,8 @@ impl DynamoStore {
     }
 
     /// Reads the items of one page of a Query, skipping those of the pages before it.
-    // NOTE: pages far from the start read every item before them; a keys-only index would let
-    // a page jump skip them more cheaply.
+    // NOTE: organization lists use this, so their far pages read every organization before
+    // them; customer lists jump through order items instead (see `listing`).
     pub(super) async fn query_page(
         &self,
         request: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
@@ -127,62 +121,6 @@ impl DynamoStore {
         Ok(count.unwrap_or(0))
     }
 
-    /// Lists without filters: the counter gives the total, the `list` index the rows.
-    async fn list_all(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(LIST_INDEX.name)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", string(list_pk(team)));
-
-        let Some(paging) = query.paging else {
-            let customers = read_customers(self.query_all(request).await?)?;
-            let total = customers.len() as u64;
-            return Ok(CustomerPage { customers, total });
-        };
-
-        let total = self.counter(team, CUSTOMERS_COUNTER).await?;
-        let customers = read_customers(self.query_page(request, paging).await?)?;
-        Ok(CustomerPage { customers, total })
-    }
-
-    /// Lists with filters: the first filter's index items give the candidates, the customers
-    /// read for them are checked against every filter.
-    async fn list_filtered(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
-        let driver = query
-            .filters
-            .iter()
-            .max_by_key(|filter| (!filter.prefix, filter.value.len()))
-            .expect("list_filtered needs a filter");
-        let ids = self.filter_ids(team, driver).await?;
-        let matching = |customers: Vec<Customer>| -> Vec<Customer> {
-            customers
-                .into_iter()
-                .filter(|customer| query.filters.iter().all(|filter| filter.matches(customer)))
-                .collect()
-        };
-
-        match query.paging {
-            Some(paging) if query.filters.len() == 1 => {
-                let total = ids.len() as u64;
-                let page: Vec<String> = ids.into_iter().skip(paging.offset()).take(paging.per_page as usize).collect();
-                let customers = matching(self.customers_by_id(team, &page).await?);
-                Ok(CustomerPage { customers, total })
-            }
-            paging => {
-                let all = matching(self.customers_by_id(team, &ids).await?);
-                let total = all.len() as u64;
-                let customers = match paging {
-                    Some(paging) => all.into_iter().skip(paging.offset()).take(paging.per_page as usize).collect(),
-                    None => all,
-                };
-                Ok(CustomerPage { customers, total })
-            }
-        }
-    }
-
     /// Deletes everything still stored under the customer's partition key (interactions), in
     /// batches of 25. The customer item itself is gone by then, so nothing new can be added.
     async fn delete_children(&self, team: &TeamId, id: &str) -> Result<(), StoreError> {
@@ -194,35 +132,19 @@ impl DynamoStore {
             .expression_attribute_values(":pk", string(customer_pk(team, id)))
             .projection_expression("pk, sk")
             .consistent_read(true);
-        let keys = self.query_all(request).await?;
-        for chunk in keys.chunks(25) {
-            let mut pending: Vec<_> = chunk
-                .iter()
-                .map(|key| {
-                    let delete = aws_sdk_dynamodb::types::DeleteRequest::builder()
-                        .set_key(Some(key.clone()))
-                        .build()
-                        .map_err(super::unavailable_build)?;
-                    Ok(aws_sdk_dynamodb::types::WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<Result<_, StoreError>>()?;
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                pending = output.unprocessed_items.and_then(|mut rest| rest.remove(&self.table)).unwrap_or_default();
-                if !pending.is_empty() {
-                    attempt += 1;
-                    back_off(attempt).await;
-                }
-            }
-        }
-        Ok(())
+        let deletes = self
+            .query_all(request)
+            .await?
+            .into_iter()
+            .map(|key| {
+                let delete = aws_sdk_dynamodb::types::DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map_err(super::unavailable_build)?;
+                Ok(aws_sdk_dynamodb::types::WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write_batches(deletes).await
     }
 }
 
@@ -251,6 +173,7 @@ impl Store for DynamoStore {
             put_email_lock(&self.table, team, &customer)?,
             count(&self.table, team, CUSTOMERS_COUNTER, 1)?,
             put(&self.table, interaction_item(team, &created)?)?,
+            put(&self.table, order_key(team, &customer.id))?,
         ];
         let organization_at = steps.len();
         if let Some(organization_id) = &customer.organization_id {
@@ -395,6 +318,7 @@ impl Store for DynamoStore {
                 delete_if_version(&self.table, customer_key(team, id), old.version)?,
                 delete(&self.table, email_lock_key(team, &old))?,
                 count(&self.table, team, CUSTOMERS_COUNTER, -1)?,
+                delete(&self.table, order_key(team, id))?,
             ];
             for index in index_keys(team, &old) {
                 steps.push(delete(&self.table, index)?);

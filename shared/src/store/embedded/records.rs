@@ -7,7 +7,11 @@ use crate::model::{
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
     OrganizationQuery, TeamId, Timestamp, new_id,
 };
-use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
+use std::ops::Bound::{Excluded, Unbounded};
+
+use crate::model::Filter;
+use crate::store::listing::{self, FilterMatches, IndexEntry};
+use crate::store::{CustomerPage, MAX_LISTED_BYTES, OrganizationPage, Store, StoreError};
 
 /// Fails when the customer would name an organization that the team does not have.
 fn check_organization(data: &TeamData, customer: &Customer) -> Result<(), StoreError> {
@@ -29,6 +33,44 @@ fn update_all(customers: Vec<Customer>, change: &CustomerChange, description: &s
         changes.push(Change::PutInteraction(event));
     }
     changes
+}
+
+/// Lists without filters, in id order, as the DynamoDB store does with its `list` index.
+fn list_all(data: &TeamData, query: &ListQuery) -> CustomerPage {
+    let total = data.customers.len() as u64;
+    let Some(paging) = query.paging else {
+        return CustomerPage { customers: data.customers.values().cloned().collect(), total, next: None };
+    };
+    let rest: Box<dyn Iterator<Item = &Customer>> = match &query.cursor {
+        Some(position) => Box::new(data.customers.range::<String, _>((Excluded(&position.after), Unbounded)).map(|(_, c)| c)),
+        None => Box::new(data.customers.values().skip(paging.offset())),
+    };
+    let customers: Vec<Customer> = rest.take(paging.per_page as usize).cloned().collect();
+    let next = listing::next_in_id_order(&customers, paging, total);
+    CustomerPage { customers, total, next }
+}
+
+/// Lists with filters through the same selection as the DynamoDB store, from index entries
+/// built in memory.
+fn list_filtered(data: &TeamData, query: &ListQuery) -> CustomerPage {
+    let matches = query.filters.iter().map(|filter| filter_matches(data, filter)).collect();
+    let selection = listing::select(matches, query);
+    let customers = selection.ids.iter().filter_map(|id| data.customers.get(id).cloned()).collect();
+    CustomerPage { customers, total: selection.total, next: selection.next }
+}
+
+fn filter_matches(data: &TeamData, filter: &Filter) -> FilterMatches {
+    let field = filter.field.name();
+    let mut entries: Vec<IndexEntry> = data
+        .customers
+        .values()
+        .filter_map(|customer| {
+            let (_, value) = customer.index_values().into_iter().find(|(name, value)| name == field && filter.accepts(value))?;
+            Some(IndexEntry { sort_key: listing::index_sk(&value, &customer.id), id: customer.id.clone() })
+        })
+        .collect();
+    entries.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    FilterMatches { field: field.to_string(), entries }
 }
 
 fn page<T: Clone>(matches: Vec<&T>, paging: Option<crate::model::Paging>) -> (Vec<T>, u64) {
@@ -101,15 +143,14 @@ impl Store for EmbeddedStore {
     }
 
     async fn list_customers(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
-        Ok(self.read(team, |data| {
-            let matches: Vec<&Customer> = data
-                .customers
-                .values()
-                .filter(|customer| query.filters.iter().all(|filter| filter.matches(customer)))
-                .collect();
-            let (customers, total) = page(matches, query.paging);
-            CustomerPage { customers, total }
-        }))
+        self.read(team, |data| {
+            let page = if query.filters.is_empty() { list_all(data, query) } else { list_filtered(data, query) };
+            let listed: usize = page.customers.iter().map(|customer| serde_json::to_vec(customer).map_or(0, |json| json.len())).sum();
+            if query.paging.is_none() && listed > MAX_LISTED_BYTES {
+                return Err(StoreError::TooLarge);
+            }
+            Ok(page)
+        })
     }
 
     async fn latest_customers(&self, team: &TeamId, limit: usize) -> Result<Vec<Customer>, StoreError> {

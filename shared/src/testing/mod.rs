@@ -2,6 +2,9 @@
 //! and stores on the embedded adapter or on a moto server at `MOTO_ENDPOINT` (default
 //! `http://127.0.0.1:5000`). Nothing here reads the AWS environment, so tests never reach AWS.
 
+pub mod meter;
+pub mod population;
+
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
@@ -36,6 +39,16 @@ pub fn event_for_customer(name: &str, id: &str) -> Value {
 /// Turns an event into the request that `lambda_http` hands a function.
 pub fn request(event: &Value) -> Request {
     lambda_http::request::from_str(&event.to_string()).expect("fixture is an API Gateway event")
+}
+
+/// Turns an event into a request with `query` as its query string.
+pub fn request_with_query(event: &Value, query: &str) -> Request {
+    let mut event = event.clone();
+    let parameters: serde_json::Map<String, Value> =
+        form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect();
+    event["rawQueryString"] = Value::String(query.to_string());
+    event["queryStringParameters"] = Value::Object(parameters);
+    request(&event)
 }
 
 /// Status and JSON body of a handler's response.
@@ -86,22 +99,37 @@ pub enum Timeouts {
     Relaxed,
 }
 
+/// Builds an app on the moto server whose DynamoDB client counts its reads in the returned
+/// meter.
+pub async fn metered_moto_app() -> (App<DynamoStore, S3Avatars>, meter::ReadMeter) {
+    let meter = meter::ReadMeter::default();
+    let app = build_moto_app(&moto_endpoint(), Timeouts::Relaxed, Some(meter.clone())).await;
+    (app, meter)
+}
+
 /// Builds an app on DynamoDB and S3 at the moto server at `endpoint`, with a new table and
 /// bucket of its own.
 pub async fn moto_app_at(endpoint: &str, limits: Timeouts) -> App<DynamoStore, S3Avatars> {
+    build_moto_app(endpoint, limits, None).await
+}
+
+async fn build_moto_app(endpoint: &str, limits: Timeouts, meter: Option<meter::ReadMeter>) -> App<DynamoStore, S3Avatars> {
     let factor = if limits == Timeouts::Production { 1 } else { 10 };
     let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .operation_timeout(crate::app::OPERATION_TIMEOUT * factor)
         .operation_attempt_timeout(crate::app::ATTEMPT_TIMEOUT * factor)
         .connect_timeout(crate::app::CONNECT_TIMEOUT * factor)
         .build();
-    let dynamo_config = aws_sdk_dynamodb::Config::builder()
+    let mut dynamo_config = aws_sdk_dynamodb::Config::builder()
         .timeout_config(timeouts.clone())
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(credentials())
-        .build();
+        .credentials_provider(credentials());
+    if let Some(meter) = meter {
+        dynamo_config = dynamo_config.interceptor(meter);
+    }
+    let dynamo_config = dynamo_config.build();
     let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo_config);
     let s3_config = aws_sdk_s3::Config::builder()
         .timeout_config(timeouts)

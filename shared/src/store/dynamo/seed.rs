@@ -1,0 +1,49 @@
+//! Bulk loading for tests and benchmarks: a team's customers written with every item that
+//! `create_customer` writes (record, email lock, order item, index items and the `created`
+//! interaction), in batches and without conditions, then added to the team's counter. Only for
+//! a team that has none of these customers yet.
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+
+use super::items::{counter_key, customer_item, email_lock_item, index_keys, interaction_item, order_key, CUSTOMERS_COUNTER};
+use super::store::index_item;
+use super::{DynamoStore, Item, unavailable, unavailable_build};
+use crate::model::{Customer, Interaction, TeamId};
+use crate::store::StoreError;
+
+impl DynamoStore {
+    /// Writes `customers` as new customers of `team`, with `interactions` of theirs besides
+    /// the `created` ones.
+    pub async fn import(&self, team: &TeamId, customers: &[Customer], interactions: &[Interaction]) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for customer in customers {
+            let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
+            items.push(customer_item(team, customer)?);
+            items.push(email_lock_item(team, customer));
+            items.push(interaction_item(team, &created)?);
+            items.push(order_key(team, &customer.id));
+            items.extend(index_keys(team, customer).into_iter().map(|key| index_item(key, &customer.id)));
+        }
+        for interaction in interactions {
+            items.push(interaction_item(team, interaction)?);
+        }
+        let puts = items.into_iter().map(put_request).collect::<Result<Vec<_>, _>>()?;
+        self.write_batches(puts).await?;
+
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(counter_key(team)))
+            .update_expression(format!("ADD {CUSTOMERS_COUNTER} :count"))
+            .expression_attribute_values(":count", AttributeValue::N(customers.len().to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder().set_item(Some(item)).build().map_err(unavailable_build)?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
