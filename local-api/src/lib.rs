@@ -1,9 +1,11 @@
 //! Serves every route of `template.yaml` on one port by calling the functions' own handlers, so
 //! what runs locally is what runs in Lambda. Requests authenticate with a team API key, resolved
-//! by the same code as the Lambda authorizer; CORS preflight requests need none.
+//! by the same code as the Lambda authorizer; CORS preflight requests and `GET /openapi.json`
+//! need none.
 
 pub mod backend;
 pub mod cors;
+pub mod openapi;
 pub mod resources;
 
 use std::convert::Infallible;
@@ -109,8 +111,8 @@ where
     }
 
     /// Runs the request's handler, which logs its own line. A response made before a handler
-    /// runs (an avatar image, an unknown route, a rejected key) comes back as `Err` for the
-    /// caller to log.
+    /// runs (an avatar image, the OpenAPI description, an unknown route, a rejected key) comes
+    /// back as `Err` for the caller to log.
     async fn route(&self, request: hyper::Request<Incoming>, line: &mut RequestLine) -> Result<ApiResponse, ApiResponse> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_string();
@@ -119,6 +121,10 @@ where
             if let (Some(key), Some(images)) = (path.strip_prefix(ROUTE_PREFIX), self.app.avatars.local()) {
                 return Err(avatar_image(images, key).await);
             }
+        }
+
+        if parts.method == Method::GET && path == openapi::PATH {
+            return Err(openapi::response());
         }
 
         let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
