@@ -38,7 +38,10 @@ fn template_table_matches_definition() {
     for (declared, defined) in indexes.iter().zip(INDEXES) {
         assert_eq!(declared["IndexName"].as_str(), Some(defined.name));
         assert_eq!(key_schema(&declared["KeySchema"]), vec![pair(defined.partition_key, "HASH"), pair(defined.sort_key, "RANGE")]);
-        assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+        assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("INCLUDE"));
+        let projected: Vec<&str> =
+            declared["Projection"]["NonKeyAttributes"].as_sequence().unwrap().iter().map(|name| name.as_str().unwrap()).collect();
+        assert_eq!(projected, defined.projected);
     }
 
     let mut declared: Vec<&str> =

@@ -16,15 +16,32 @@ pub struct IndexDefinition {
     pub name: &'static str,
     pub partition_key: &'static str,
     pub sort_key: &'static str,
+    /// Attributes that the index copies besides the keys: what the responses built from it
+    /// need, so that a page reads no more than it returns.
+    pub projected: &'static [&'static str],
 }
 
-/// Customers of a team in id order, which is creation order.
-pub const LIST_INDEX: IndexDefinition =
-    IndexDefinition { name: "list", partition_key: "gsi1pk", sort_key: "gsi1sk" };
+/// Customers of a team in id order, which is creation order, and its organizations likewise.
+pub const LIST_INDEX: IndexDefinition = IndexDefinition {
+    name: "list",
+    partition_key: "gsi1pk",
+    sort_key: "gsi1sk",
+    projected: &[
+        "id", "email", "first", "middle", "last", "organization_id", "assigned_user", "tags", "attributes",
+        "avatar_key", "created_at", "updated_at", "name", "address", "city", "state", "zip",
+    ],
+};
 
 /// Customers of a team by `updated_at`, and interactions of a team by `created_at`.
-pub const RECENT_INDEX: IndexDefinition =
-    IndexDefinition { name: "recent", partition_key: "gsi2pk", sort_key: "gsi2sk" };
+pub const RECENT_INDEX: IndexDefinition = IndexDefinition {
+    name: "recent",
+    partition_key: "gsi2pk",
+    sort_key: "gsi2sk",
+    projected: &[
+        "id", "email", "first", "middle", "last", "organization_id", "assigned_user", "tags", "attributes",
+        "avatar_key", "created_at", "updated_at", "customer_id", "source", "description", "priority",
+    ],
+};
 
 pub const INDEXES: [IndexDefinition; 2] = [LIST_INDEX, RECENT_INDEX];
 
@@ -45,7 +62,7 @@ fn string_attribute(name: &str) -> AttributeDefinition {
 }
 
 /// Creates the table as `template.yaml` declares it (on-demand billing, both indexes projecting
-/// all attributes).
+/// the attributes their responses need).
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
     let mut request = client
         .create_table()
@@ -61,7 +78,12 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
             .index_name(index.name)
             .key_schema(key(index.partition_key, KeyType::Hash))
             .key_schema(key(index.sort_key, KeyType::Range))
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::Include)
+                    .set_non_key_attributes(Some(index.projected.iter().map(|name| name.to_string()).collect()))
+                    .build(),
+            )
             .build()
             .expect("index has a name, keys and a projection");
         request = request

@@ -1,14 +1,18 @@
-//! Bulk loading for tests and benchmarks: a team's customers written with every item that
-//! `create_customer` writes (record, email lock, order item, index items and the `created`
-//! interaction), in batches and without conditions, then added to the team's counter. Only for
-//! a team that has none of these customers yet.
+//! Bulk loading for tests and benchmarks: a team's organizations and customers written with
+//! every item that `create_organization` and `create_customer` write (for a customer: record,
+//! email lock, order item, index items and the `created` interaction), in batches and without
+//! conditions, then added to the team's counters. Only for a team that has none of these
+//! records yet. It needs no transactions, so it also loads emulators that lack them.
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::items::{counter_key, customer_item, email_lock_item, index_keys, interaction_item, order_key, CUSTOMERS_COUNTER};
+use super::items::{
+    counter_key, customer_item, email_lock_item, index_keys, interaction_item, order_key, organization_item,
+    organization_name_key, CUSTOMERS_COUNTER, ORGANIZATIONS_COUNTER,
+};
 use super::store::index_item;
 use super::{DynamoStore, Item, unavailable, unavailable_build};
-use crate::model::{Customer, Interaction, TeamId};
+use crate::model::{Customer, Interaction, Organization, TeamId};
 use crate::store::StoreError;
 
 impl DynamoStore {
@@ -27,15 +31,33 @@ impl DynamoStore {
         for interaction in interactions {
             items.push(interaction_item(team, interaction)?);
         }
-        let puts = items.into_iter().map(put_request).collect::<Result<Vec<_>, _>>()?;
-        self.write_batches(puts).await?;
+        self.put_all(items).await?;
+        self.add_to_counter(team, CUSTOMERS_COUNTER, customers.len()).await
+    }
 
+    /// Writes `organizations` as new organizations of `team`.
+    pub async fn import_organizations(&self, team: &TeamId, organizations: &[Organization]) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for organization in organizations {
+            items.push(organization_item(team, organization)?);
+            items.push(index_item(organization_name_key(team, organization), &organization.id));
+        }
+        self.put_all(items).await?;
+        self.add_to_counter(team, ORGANIZATIONS_COUNTER, organizations.len()).await
+    }
+
+    async fn put_all(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let puts = items.into_iter().map(put_request).collect::<Result<Vec<_>, _>>()?;
+        self.write_batches(puts).await
+    }
+
+    async fn add_to_counter(&self, team: &TeamId, counter: &str, count: usize) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(counter_key(team)))
-            .update_expression(format!("ADD {CUSTOMERS_COUNTER} :count"))
-            .expression_attribute_values(":count", AttributeValue::N(customers.len().to_string()))
+            .update_expression(format!("ADD {counter} :count"))
+            .expression_attribute_values(":count", AttributeValue::N(count.to_string()))
             .send()
             .await
             .map_err(unavailable)?;
