@@ -246,3 +246,30 @@ async fn unpaged_lists_past_the_response_limit_answer_422() {
     assert!(reads.bytes > limit && reads.bytes < limit + 1_100_000, "stops within a page of the limit: {}", reads.bytes);
     assert_too_large(&app, "first=pat").await;
 }
+
+/// DynamoDB returns at most 1 MB per Query, so a total over more index items than that must
+/// follow every page of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtered_totals_span_several_dynamodb_pages() {
+    let (app, meter) = metered_moto_app().await;
+    let team = team(EVENT_TEAM);
+    let long_name = format!("Longname{}", "x".repeat(240));
+    let customers: Vec<_> = (0..3_500)
+        .map(|n| {
+            let body = serde_json::json!({"email": format!("long{n}@example.test"), "last": format!("{long_name}{n:04}")});
+            let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).unwrap();
+            change.into_new(&[]).unwrap().into_customer(new_id(), Timestamp::now())
+        })
+        .collect();
+    app.store.import(&team, &customers, &[]).await.unwrap();
+    meter.take();
+
+    let response = customers::handle(&app, request_with_query(&event("customers-list.json"), "last=longname&per_page=10&page=2")).await;
+    let (status, body) = read(response);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["total"], 3_500);
+    assert_eq!(body["customers"][0]["email"], "long10@example.test");
+    let reads = meter.take();
+    assert!(reads.bytes > 1_048_576, "more than 1 MB of index items: {}", reads.bytes);
+    assert_eq!(reads.count("Query"), 2, "two pages of index items");
+}
