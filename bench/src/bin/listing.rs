@@ -1,7 +1,7 @@
-//! Read cost and latency of listing at scale. Seeds one team of `--customers` customers (with
-//! organizations, custom attributes and tracked interactions, in the proportions of
-//! `shared::testing::population`) in a new table of the DynamoDB that the standard AWS
-//! environment names (`AWS_ENDPOINT_URL` points it at moto locally), then sends every list,
+//! Read cost and latency of listing at scale. It seeds one team of `--customers` customers, with
+//! organizations, custom attributes and tracked interactions in the proportions of
+//! `shared::testing::population`, in a new table of the DynamoDB that the standard AWS
+//! environment names (`AWS_ENDPOINT_URL` points it at an emulator). Then it sends every list,
 //! filter, page-jump, cursor, latest, activity and single-customer request through the
 //! functions' own handlers and prints one line per case:
 //!
@@ -36,7 +36,7 @@ struct Args {
     /// Timed requests per case, after one warm-up request.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
-    /// Time limit of one DynamoDB call. moto answers a Query in time that grows with the table.
+    /// Time limit of one DynamoDB call, in seconds. moto takes longer per Query as the table grows.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
 }
@@ -158,7 +158,7 @@ fn case(name: impl Into<String>, route: Route, argument: impl Into<String>) -> C
     Case { name: name.into(), route, argument: argument.into() }
 }
 
-/// Every case, with values taken from the seeded customers.
+/// Lists every case, with values taken from the seeded customers.
 fn cases(customers: &[Customer]) -> Vec<Case> {
     let count = customers.len();
     let sample = &customers[count / 2];

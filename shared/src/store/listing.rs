@@ -1,5 +1,5 @@
 //! The part of a filtered listing that both stores share. Each store reads the entries of every
-//! filter's index (DynamoDB from its index items, the embedded store from memory); this module
+//! filter's index: DynamoDB from its index items, the embedded store from memory. This module
 //! picks the index that drives the order, keeps the entries that every filter matched, and cuts
 //! the requested page out of them.
 
@@ -52,7 +52,7 @@ pub struct Selection {
     pub next: Option<Position>,
 }
 
-/// Selects the page that `query` asks for. The filter with the fewest matches drives the order,
+/// Selects the page that `query` requests. The filter with the fewest matches drives the order,
 /// unless the query continues a cursor, which names the index it was cut from.
 pub fn select(mut matches: Vec<FilterMatches>, query: &ListQuery) -> Selection {
     let driver_at = match &query.cursor {
@@ -91,8 +91,8 @@ pub fn select(mut matches: Vec<FilterMatches>, query: &ListQuery) -> Selection {
     Selection { ids: page.iter().map(|entry| entry.id.clone()).collect(), total, next }
 }
 
-/// Position of the next page of an unfiltered list, when the page is full and the total says
-/// more follow.
+/// Returns the position of the next page of an unfiltered list, when the page is full and the
+/// total shows that more follow.
 pub fn next_in_id_order(customers: &[Customer], paging: Paging, total: u64) -> Option<Position> {
     let last = customers.last().filter(|_| customers.len() == paging.per_page as usize)?;
     let listed = paging.offset() as u64 + u64::from(paging.per_page);

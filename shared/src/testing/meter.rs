@@ -16,7 +16,7 @@ use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 use crate::store::dynamo::size::{item_size, read_units_in_halves};
 
-/// What the metered client's calls read since the meter was last taken.
+/// Totals of the metered client's calls since the meter was last taken.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reads {
     /// Operation name of every call attempt, in order.

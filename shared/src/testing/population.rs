@@ -1,6 +1,6 @@
-//! A made-up but realistic team for tests and benchmarks at scale: customers with the names,
-//! organizations, custom attributes and tracked interactions that a sales team's records have,
-//! in fixed proportions and the same for the same numbers, so that results can be compared.
+//! A made-up but realistic team for tests and benchmarks at scale. Its customers have the names,
+//! organizations, custom attributes and tracked interactions of a sales team's records, in fixed
+//! proportions. The same numbers always give the same values, so results can be compared.
 
 use serde_json::{Value, json};
 
@@ -29,9 +29,9 @@ pub fn fields() -> Vec<FieldDefinition> {
         .collect()
 }
 
-/// The `n`th customer: every one has an email, a first and a last name and one or two tags;
-/// one in five a middle name; three in ten an organization from `organizations`; half a source;
-/// one in four a score.
+/// Builds the `n`th customer. Every customer has an email, a first and a last name and one or
+/// two tags. One in five also has a middle name, three in ten an organization from
+/// `organizations`, half a source and one in four a score.
 pub fn customer(n: usize, organizations: &[String], fields: &[FieldDefinition]) -> Customer {
     let spread = n.wrapping_mul(2_654_435_761) >> 7;
     let first = FIRST_NAMES[n % FIRST_NAMES.len()];

@@ -82,7 +82,7 @@ pub fn list_pk(team: &TeamId) -> String {
 }
 
 /// Partition of the team's order items: one per customer, keyed by id alone, so that a page
-/// jump reads about 70 bytes per customer it skips instead of the whole record.
+/// jump reads about 50 bytes per customer it skips instead of the whole record.
 pub fn order_pk(team: &TeamId) -> String {
     format!("T#{team}#K")
 }

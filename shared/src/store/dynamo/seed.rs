@@ -1,8 +1,7 @@
-//! Bulk loading for tests and benchmarks: a team's organizations and customers written with
-//! every item that `create_organization` and `create_customer` write (for a customer: record,
-//! email lock, order item, index items and the `created` interaction), in batches and without
-//! conditions, then added to the team's counters. Only for a team that has none of these
-//! records yet. It needs no transactions, so it also loads emulators that lack them.
+//! Bulk loading for tests and benchmarks. It writes a team's organizations and customers with
+//! every item that `create_organization` and `create_customer` write, in batches and without
+//! conditions, then adds them to the team's counters. Use it only for records the team does not
+//! have yet. It needs no transactions, so it also loads emulators that lack them.
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 

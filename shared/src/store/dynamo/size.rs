@@ -1,6 +1,6 @@
 //! Item sizes as DynamoDB counts them for reads: each attribute's name plus its value, in bytes.
-//! The store uses them to stop an unpaged list before it reads too much; the test interceptor
-//! uses them to count bytes and read capacity units.
+//! The store uses them to stop an unpaged list before it reads too much, and the test meter uses
+//! them to count bytes and read capacity units.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -26,7 +26,7 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-/// A number takes one byte per two significant digits, plus one.
+/// Returns the size of a number: one byte per two significant digits, plus one.
 fn number_size(number: &str) -> usize {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     let significant = digits.trim_start_matches('0').trim_end_matches('0').len().max(1);
