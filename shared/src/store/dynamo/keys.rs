@@ -82,9 +82,10 @@ pub fn list_pk(team: &TeamId) -> String {
 }
 
 /// Partition of the team's order items: one per customer, keyed by id alone, so that a page
-/// jump reads about 50 bytes per customer it skips instead of the whole record.
+/// jump reads about 50 bytes per customer it skips instead of the whole record. `T#{team}#K`
+/// is taken: `auth::dynamo` keeps the team's API key records there.
 pub fn order_pk(team: &TeamId) -> String {
-    format!("T#{team}#K")
+    format!("T#{team}#P")
 }
 
 /// `recent` index partition of the team's customers by update time.
