@@ -27,9 +27,9 @@ fn free_port() -> u16 {
 /// Key that the tests give team `local` through `LOCAL_API_KEY`.
 const KEY: &str = "binary-test-key-0123456789";
 
-/// Starts the binary with `args` and `env`, and waits until it answers a request. The listener
-/// is bound before the store is set up, so an accepted connection alone does not mean the table
-/// exists yet; the first answer comes only after set-up.
+/// Starts the binary with `args` and `env`, and waits until it responds to a request. The
+/// listener is bound before the store is set up, so an accepted connection alone does not mean
+/// the table exists yet. The first response comes only after set-up.
 async fn start(args: &[&str], env: &[(&str, String)]) -> (Running, Api) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");

@@ -7,8 +7,8 @@
 //!
 //! `case=... status=... calls=... items_read=... bytes_read=... rcu=... p50_ms=... p99_ms=...`
 //!
-//! Calls, items, bytes and read units come from a meter on the DynamoDB client and are the same
-//! on every iteration; the latencies are those of the store behind the endpoint.
+//! Calls, items, bytes and read units come from a meter on the DynamoDB client, and they are the
+//! same on every iteration. The latencies are those of the store behind the endpoint.
 
 use std::time::{Duration, Instant};
 

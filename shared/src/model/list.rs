@@ -48,7 +48,7 @@ impl Filter {
         customer.index_values().iter().any(|(field, value)| field == self.field.name() && self.accepts(value))
     }
 
-    /// Whether a value of the filtered field, in its index form, passes.
+    /// Checks whether a value of the filtered field, in its index form, passes.
     pub fn accepts(&self, value: &str) -> bool {
         if self.prefix { value.starts_with(&self.value) } else { value == self.value }
     }
@@ -72,7 +72,7 @@ impl Paging {
     }
 }
 
-/// Where a page of a listing starts: right after the entry whose sort key is `after` in the
+/// Start of a page of a listing: right after the entry whose sort key is `after` in the
 /// index of `field`. The field is empty for an unfiltered list, which runs in id order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -83,7 +83,7 @@ pub struct Position {
 /// Separates the parts of a cursor. Field names, ids and stored values never contain it.
 const CURSOR_SEPARATOR: char = '\u{1d}';
 
-/// Longest cursor accepted, in characters: the longest index sort key, a field name and a page
+/// Maximum cursor length accepted, in characters: the longest index sort key, a field name and a page
 /// number, hex-encoded.
 const MAX_CURSOR_CHARS: usize = 4_000;
 
@@ -124,8 +124,8 @@ pub struct ListQuery {
     pub filters: Vec<Filter>,
     /// `None` requests every match as a plain array.
     pub paging: Option<Paging>,
-    /// Where the page starts when the request continues from a cursor; `paging.page` is then
-    /// the cursor's page number.
+    /// Start of the page when the request continues from a cursor. `paging.page` is then the
+    /// cursor's page number.
     pub cursor: Option<Position>,
 }
 

@@ -91,6 +91,11 @@ pub fn select(mut matches: Vec<FilterMatches>, query: &ListQuery) -> Selection {
     Selection { ids: page.iter().map(|entry| entry.id.clone()).collect(), total, next }
 }
 
+/// Returns the size of `customers` as JSON, close to what a list response of them carries.
+pub fn listed_bytes(customers: &[Customer]) -> usize {
+    customers.iter().map(|customer| serde_json::to_vec(customer).map_or(0, |json| json.len())).sum()
+}
+
 /// Returns the position of the next page of an unfiltered list, when the page is full and the
 /// total shows that more follow.
 pub fn next_in_id_order(customers: &[Customer], paging: Paging, total: u64) -> Option<Position> {
@@ -147,7 +152,7 @@ mod tests {
     }
 
     #[test]
-    fn page_past_the_end_is_empty_with_the_total() {
+    fn page_past_end_keeps_total() {
         let selection = select(vec![matches("first", &["a", "b"])], &paged(5, 10));
         assert!(selection.ids.is_empty());
         assert_eq!(selection.total, 2);

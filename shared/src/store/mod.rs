@@ -56,7 +56,7 @@ pub struct CustomerPage {
     pub customers: Vec<Customer>,
     /// Exact number of matches.
     pub total: u64,
-    /// Where the next page starts, when the query is paged and more matches follow.
+    /// Start of the next page, when the query is paged and more matches follow.
     pub next: Option<Position>,
 }
 

@@ -22,7 +22,7 @@ pub fn customer_item(team: &TeamId, customer: &Customer) -> Result<Item, StoreEr
     Ok(item)
 }
 
-/// Where a Query of the `list` index continues after the customer `id`.
+/// Builds the start key that continues a Query of the `list` index after the customer `id`.
 pub fn list_start_key(team: &TeamId, id: &str) -> Item {
     let mut start = customer_key(team, id);
     start.insert(LIST_INDEX.partition_key.into(), string(list_pk(team)));
@@ -135,7 +135,7 @@ pub fn put_if_version(table: &str, item: Item, version: u64) -> Result<TransactW
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// The item that reserves the customer's email address within the team.
+/// Builds the item that reserves the customer's email address within the team.
 pub fn email_lock_item(team: &TeamId, customer: &Customer) -> Item {
     let mut item = email_lock_key(team, customer);
     item.insert("customer_id".into(), string(&customer.id));

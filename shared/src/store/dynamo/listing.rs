@@ -3,6 +3,7 @@
 //! items, which hold nothing but ids. With filters, each filter's index items give its matches,
 //! and [`crate::store::listing::select`] cuts the page that the store then reads by key.
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{CUSTOMERS_COUNTER, list_start_key};
@@ -13,6 +14,7 @@ use super::{DynamoStore, Item, string, unavailable};
 use crate::model::{Customer, Filter, ListQuery, TeamId};
 use crate::store::listing::{self, FilterMatches, IndexEntry};
 use crate::store::table::LIST_INDEX;
+use crate::store::listing::listed_bytes;
 use crate::store::{CustomerPage, MAX_LISTED_BYTES, StoreError};
 
 /// Order items read by one Query of a page jump. At about 50 bytes each (70 with a 64-character
@@ -74,15 +76,20 @@ impl DynamoStore {
         }
     }
 
-    /// Reads one page of the `list` index, starting after the customer `after`.
-    async fn list_page(&self, team: &TeamId, after: Option<String>, per_page: u32) -> Result<Vec<Customer>, StoreError> {
-        let output = self
-            .client
+    /// Builds a Query of one partition of the `list` index.
+    pub(super) fn list_index_query(&self, pk: String) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .index_name(LIST_INDEX.name)
             .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", string(list_pk(team)))
+            .expression_attribute_values(":pk", string(pk))
+    }
+
+    /// Reads one page of the `list` index, starting after the customer `after`.
+    async fn list_page(&self, team: &TeamId, after: Option<String>, per_page: u32) -> Result<Vec<Customer>, StoreError> {
+        let output = self
+            .list_index_query(list_pk(team))
             .limit(per_page as i32)
             .set_exclusive_start_key(after.map(|id| list_start_key(team, &id)))
             .send()
@@ -94,13 +101,7 @@ impl DynamoStore {
     /// Reads every customer of the team in id order, giving up once they pass
     /// [`MAX_LISTED_BYTES`].
     async fn list_everyone(&self, team: &TeamId) -> Result<Vec<Customer>, StoreError> {
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(LIST_INDEX.name)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", string(list_pk(team)));
+        let request = self.list_index_query(list_pk(team));
         let mut items = Vec::new();
         let mut bytes = 0;
         let mut start = None;
@@ -131,9 +132,11 @@ impl DynamoStore {
         let mut bytes = 0;
         for chunk in selection.ids.chunks(super::BATCH_GET_KEYS) {
             let read = self.customers_by_id(team, chunk).await?;
-            bytes += read.iter().map(|customer| serde_json::to_vec(customer).map_or(0, |json| json.len())).sum::<usize>();
-            if query.paging.is_none() && bytes > MAX_LISTED_BYTES {
-                return Err(StoreError::TooLarge);
+            if query.paging.is_none() {
+                bytes += listed_bytes(&read);
+                if bytes > MAX_LISTED_BYTES {
+                    return Err(StoreError::TooLarge);
+                }
             }
             customers.extend(read);
         }

@@ -8,7 +8,6 @@ use crate::model::{
     Customer, CustomerChange, FieldDefinition, FieldKey, FieldScope, Filter, FilterField, NewOrganization, Note,
     Organization, OrganizationChange, OrganizationQuery, TeamId, Timestamp, new_id,
 };
-use crate::store::table::LIST_INDEX;
 use crate::store::{OrganizationPage, Store, StoreError};
 
 fn read_organizations(items: Vec<Item>) -> Result<Vec<Organization>, StoreError> {
@@ -150,13 +149,7 @@ impl DynamoStore {
             return Ok(OrganizationPage { organizations, total });
         }
 
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(LIST_INDEX.name)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", string(organization_list_pk(team)));
+        let request = self.list_index_query(organization_list_pk(team));
         match query.paging {
             Some(paging) => {
                 let total = self.counter(team, ORGANIZATIONS_COUNTER).await?;

@@ -145,8 +145,7 @@ impl Store for EmbeddedStore {
     async fn list_customers(&self, team: &TeamId, query: &ListQuery) -> Result<CustomerPage, StoreError> {
         self.read(team, |data| {
             let page = if query.filters.is_empty() { list_all(data, query) } else { list_filtered(data, query) };
-            let listed: usize = page.customers.iter().map(|customer| serde_json::to_vec(customer).map_or(0, |json| json.len())).sum();
-            if query.paging.is_none() && listed > MAX_LISTED_BYTES {
+            if query.paging.is_none() && listing::listed_bytes(&page.customers) > MAX_LISTED_BYTES {
                 return Err(StoreError::TooLarge);
             }
             Ok(page)
