@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-32}
 key=throughput-benchmark-key-0001
+bin=${BIN_DIR:-target/release}
 api_port=3201
 baseline_port=3202
 
-RUST_LOG=warn target/release/local-api --in-memory --addr "127.0.0.1:$api_port" --api-key "$key" > /dev/null 2>&1 &
+RUST_LOG=warn "$bin/local-api" --in-memory --addr "127.0.0.1:$api_port" --api-key "$key" > /dev/null 2>&1 &
 api_pid=$!
-target/release/fixed-json "127.0.0.1:$baseline_port" &
+"$bin/fixed-json" "127.0.0.1:$baseline_port" &
 baseline_pid=$!
 trap 'kill "$api_pid" "$baseline_pid" 2>/dev/null || true' EXIT
 sleep 1
