@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::http::multipart::read_image;
-use shared::http::{ok, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
 use shared::model::CustomerChange;
 use shared::store::{avatar_key, AvatarStore, Store, StoreError};
 use shared::App;
@@ -12,7 +12,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Avatar];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, |request| async move { upload(app, &request).await }).await
+    respond(ROUTES, request, |request| async move { idempotent(&app.store, &request, || upload(app, &request)).await }).await
 }
 
 /// Stores the image first and points the customer at it second, so a failed upload leaves the

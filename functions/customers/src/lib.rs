@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES};
+use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES, idempotent};
 use shared::model::{Cursor, CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -14,7 +14,7 @@ pub const ROUTES: &[Route] = &[Route::Customers];
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
-            "POST" => create(app, &request).await,
+            "POST" => idempotent(&app.store, &request, || create(app, &request)).await,
             _ => list(app, &request).await,
         }
     })

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
 use shared::model::Note;
 use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
@@ -14,7 +14,7 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
     respond(ROUTES, request, |request| async move {
         match request.route {
             Route::Note => delete(app, &request).await,
-            _ => add(app, &request).await,
+            _ => idempotent(&app.store, &request, || add(app, &request)).await,
         }
     })
     .await

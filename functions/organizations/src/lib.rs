@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
 use shared::model::{FieldScope, OrganizationChange, OrganizationQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -14,7 +14,7 @@ pub const ROUTES: &[Route] = &[Route::Organizations];
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
-            "POST" => create(app, &request).await,
+            "POST" => idempotent(&app.store, &request, || create(app, &request)).await,
             _ => list(app, &request).await,
         }
     })

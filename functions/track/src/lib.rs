@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
 use shared::model::{Timestamp, TrackRequest};
 use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
@@ -11,7 +11,7 @@ use shared::App;
 pub const ROUTES: &[Route] = &[Route::Track];
 
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
-    respond(ROUTES, request, |request| async move { track(app, &request).await }).await
+    respond(ROUTES, request, |request| async move { idempotent(&app.store, &request, || track(app, &request)).await }).await
 }
 
 async fn track<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -80,6 +80,19 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 409: another request with the same idempotency key is still running. The response carries
+    /// `Retry-After`.
+    pub fn key_in_use() -> Self {
+        let message = "Another request with this Idempotency-Key is still running; retry later";
+        Self::new(StatusCode::CONFLICT, "idempotency_key_in_use", message)
+    }
+
+    /// 412: the record changed since the version that `If-Match` names.
+    pub fn precondition_failed() -> Self {
+        let message = "The record has changed since the version that If-Match names; read it again";
+        Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", message)
+    }
+
     /// 503: the store failed. The cause goes to the log only.
     pub fn unavailable() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service temporarily unavailable; retry later")

@@ -5,6 +5,7 @@
 mod body;
 mod error;
 mod form;
+pub mod idempotency;
 pub mod multipart;
 mod request;
 mod response;
@@ -13,7 +14,8 @@ mod route;
 pub use body::{read_object, MAX_BODY_BYTES};
 pub use error::ApiError;
 pub use request::{ApiRequest, LocalContext, TEAM_CONTEXT_KEY, TEAM_HEADER};
-pub use response::{json, respond, ApiResponse, RequestLine, MAX_RESPONSE_BYTES};
+pub use idempotency::idempotent;
+pub use response::{json, json_text, respond, ApiResponse, RequestLine, MAX_RESPONSE_BYTES};
 
 use serde_json::Value;
 

@@ -16,7 +16,11 @@ pub type ApiResponse = Response<Body>;
 pub fn json(status: StatusCode, body: &Value) -> ApiResponse {
     // serde_json writes into a byte buffer here, which is faster than `Display` through
     // `fmt::Write`; a `Value` always serializes.
-    let text = serde_json::to_string(body).unwrap_or_default();
+    json_text(status, serde_json::to_string(body).unwrap_or_default())
+}
+
+/// Builds a JSON response with `status` from a body already serialized.
+pub fn json_text(status: StatusCode, text: String) -> ApiResponse {
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -34,7 +38,7 @@ impl ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE || self.status == StatusCode::CONFLICT {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
         response

@@ -4,6 +4,7 @@
 
 pub mod dynamo;
 pub mod embedded;
+pub mod idempotency;
 pub mod listing;
 pub mod local_avatars;
 pub mod s3;
@@ -11,10 +12,11 @@ pub mod table;
 
 use std::future::Future;
 
+use self::idempotency::{KeyState, SavedResponse};
 use crate::model::{
     Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
-    OrganizationQuery, Position, TeamId,
+    OrganizationQuery, Position, TeamId, Timestamp,
 };
 
 /// A storage failure. The variants that a client causes map to 4xx responses. `Unavailable` is
@@ -220,6 +222,30 @@ pub trait Store: Send + Sync + 'static {
         scope: FieldScope,
         key: &FieldKey,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Claims the idempotency key `key` (a digest of the client's key) for a request with
+    /// `fingerprint`, unless a live claim or saved response holds it; then returns that instead.
+    fn claim_key(
+        &self,
+        team: &TeamId,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<KeyState, StoreError>> + Send;
+
+    /// Turns the claim of `key` by `fingerprint` into its saved response. Does nothing when the
+    /// claim is no longer this request's.
+    fn save_response(
+        &self,
+        team: &TeamId,
+        key: &str,
+        fingerprint: &str,
+        response: &SavedResponse,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes the claim of `key` by `fingerprint`, after a request that wrote nothing. Does
+    /// nothing when the claim is no longer this request's.
+    fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Fails when a record would hold more custom attribute values than

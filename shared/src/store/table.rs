@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 
 /// Partition key of every item.
@@ -93,5 +93,24 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
     }
 
     request.send().await?;
+    enable_expiry(client, name).await
+}
+
+/// Turns on DynamoDB's TTL for idempotency keys, once the new table is active (DynamoDB refuses
+/// it while the table is being created).
+async fn enable_expiry(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    for _ in 0..600 {
+        let described = client.describe_table().table_name(name).send().await?;
+        if described.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let expiry = TimeToLiveSpecification::builder()
+        .attribute_name(crate::store::dynamo::TTL_ATTRIBUTE)
+        .enabled(true)
+        .build()
+        .expect("TTL has an attribute name and a state");
+    client.update_time_to_live().table_name(name).time_to_live_specification(expiry).send().await?;
     Ok(())
 }

@@ -102,6 +102,15 @@ pub fn activity_pk(team: &TeamId) -> String {
     format!("T#{team}#A")
 }
 
+/// Sort key of an idempotency key's item.
+pub const KEY_SK: &str = "R";
+
+/// Partition key of one idempotency key of a team, by the digest of the client's key. One
+/// partition per key spreads a team's retries over the table.
+pub fn key_pk(team: &TeamId, digest: &str) -> String {
+    format!("T#{team}#R#{digest}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

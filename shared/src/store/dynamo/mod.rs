@@ -6,6 +6,7 @@
 //! index item per filterable value (filters are Queries on those), and the team's customer
 //! counter (exact list totals).
 
+mod idempotency;
 mod items;
 pub mod keys;
 mod listing;
@@ -13,6 +14,7 @@ mod organizations;
 #[cfg(feature = "testing")]
 mod seed;
 pub mod size;
+pub use idempotency::TTL_ATTRIBUTE;
 mod store;
 
 use std::collections::HashMap;

@@ -11,6 +11,7 @@ use crate::model::{
     TeamId, Timestamp, new_id,
 };
 use crate::store::table::RECENT_INDEX;
+use crate::store::idempotency::{KeyState, SavedResponse};
 use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
 
 impl DynamoStore {
@@ -459,6 +460,18 @@ impl Store for DynamoStore {
 
     async fn delete_field(&self, team: &TeamId, scope: FieldScope, key: &FieldKey) -> Result<(), StoreError> {
         self.remove_field(team, scope, key).await
+    }
+
+    async fn claim_key(&self, team: &TeamId, key: &str, fingerprint: &str, now: Timestamp) -> Result<KeyState, StoreError> {
+        self.claim_key_item(team, key, fingerprint, now).await
+    }
+
+    async fn save_response(&self, team: &TeamId, key: &str, fingerprint: &str, response: &SavedResponse) -> Result<(), StoreError> {
+        self.save_key_response(team, key, fingerprint, response).await
+    }
+
+    async fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> Result<(), StoreError> {
+        self.release_key_item(team, key, fingerprint).await
     }
 }
 

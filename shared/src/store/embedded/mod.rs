@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 mod records;
 
+use super::idempotency::KeyRecord;
 use super::StoreError;
 use crate::model::{Customer, Email, FieldDefinition, FieldKey, FieldScope, Interaction, Note, Organization, TeamId};
 
@@ -31,6 +32,8 @@ enum Change {
     DeleteOrganization(String),
     PutField { scope: FieldScope, field: FieldDefinition },
     DeleteField { scope: FieldScope, key: FieldKey },
+    PutKey { key: String, record: KeyRecord },
+    DeleteKey(String),
 }
 
 #[derive(Default)]
@@ -44,6 +47,8 @@ struct TeamData {
     notes: HashMap<String, BTreeMap<String, Note>>,
     organizations: BTreeMap<String, Organization>,
     fields: BTreeMap<(FieldScope, FieldKey), FieldDefinition>,
+    /// Idempotency keys by digest.
+    keys: HashMap<String, KeyRecord>,
 }
 
 impl TeamData {
@@ -87,6 +92,12 @@ impl TeamData {
             }
             Change::DeleteField { scope, key } => {
                 self.fields.remove(&(scope, key));
+            }
+            Change::PutKey { key, record } => {
+                self.keys.insert(key, record);
+            }
+            Change::DeleteKey(key) => {
+                self.keys.remove(&key);
             }
         }
     }
@@ -139,7 +150,7 @@ impl EmbeddedStore {
         let mut teams = self.lock();
         let data = teams.entry(team.clone()).or_default();
         let (changes, result) = plan(data)?;
-        if let Some(dir) = &self.dir {
+        if let Some(dir) = self.dir.as_ref().filter(|_| !changes.is_empty()) {
             append(&dir.join(format!("{team}.jsonl")), &changes)
                 .map_err(|e| StoreError::Unavailable(format!("journal write failed: {e}")))?;
         }

@@ -11,6 +11,7 @@ use std::ops::Bound::{Excluded, Unbounded};
 
 use crate::model::Filter;
 use crate::store::listing::{self, FilterMatches, IndexEntry};
+use crate::store::idempotency::{KeyRecord, KeyState, SavedResponse};
 use crate::store::{CustomerPage, MAX_LISTED_BYTES, OrganizationPage, Store, StoreError};
 
 /// Fails when the customer would name an organization that the team does not have.
@@ -292,4 +293,39 @@ impl Store for EmbeddedStore {
             Ok((changes, ()))
         })
     }
+
+    async fn claim_key(&self, team: &TeamId, key: &str, fingerprint: &str, now: Timestamp) -> Result<KeyState, StoreError> {
+        self.write(team, |data| {
+            let state = data.keys.get(key).map_or(KeyState::Claimed, |record| record.state_at(now));
+            let changes = if state == KeyState::Claimed {
+                vec![Change::PutKey { key: key.to_string(), record: KeyRecord::claim(fingerprint, now) }]
+            } else {
+                Vec::new()
+            };
+            Ok((changes, state))
+        })
+    }
+
+    async fn save_response(&self, team: &TeamId, key: &str, fingerprint: &str, response: &SavedResponse) -> Result<(), StoreError> {
+        self.write(team, |data| {
+            let Some(claim) = data.keys.get(key).filter(|record| is_claim_of(record, fingerprint)) else {
+                return Ok((Vec::new(), ()));
+            };
+            let record = KeyRecord { locked_until: None, response: Some(response.clone()), ..claim.clone() };
+            Ok((vec![Change::PutKey { key: key.to_string(), record }], ()))
+        })
+    }
+
+    async fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> Result<(), StoreError> {
+        self.write(team, |data| {
+            let held = data.keys.get(key).is_some_and(|record| is_claim_of(record, fingerprint));
+            let changes = if held { vec![Change::DeleteKey(key.to_string())] } else { Vec::new() };
+            Ok((changes, ()))
+        })
+    }
+}
+
+/// Tells whether `record` is a running claim by a request with `fingerprint`.
+fn is_claim_of(record: &KeyRecord, fingerprint: &str) -> bool {
+    record.fingerprint == fingerprint && record.response.is_none()
 }

@@ -1,0 +1,121 @@
+//! `Idempotency-Key` on the requests that create something. A retry with the same key and the
+//! same request gets the first response again, marked `Idempotent-Replayed: true`, and writes
+//! nothing. The same key with another request is a 422. A request that arrives while another
+//! with its key runs waits for that one's response, up to [`WAIT`].
+//!
+//! Only successful responses are saved: a request that failed wrote nothing, so its key is
+//! released and a retry runs again. Keys belong to a team and expire after 24 hours.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use lambda_http::http::{HeaderName, HeaderValue};
+use lambda_http::Body;
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::model::Timestamp;
+use crate::store::idempotency::{KeyState, SavedResponse};
+use crate::store::Store;
+
+/// The request header that carries the key.
+pub const KEY_HEADER: &str = "idempotency-key";
+
+/// The response header that marks a saved response sent again.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// Longest accepted key, in characters.
+pub const MAX_KEY_CHARS: usize = 255;
+
+/// How long a request waits for another with the same key before it answers 409. Well under
+/// the functions' 10-second timeout.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Time between two looks at a key that another request holds.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Runs `create` at most once per idempotency key of the team, when the request has one.
+pub async fn idempotent<S, F, Fut>(store: &S, request: &ApiRequest, create: F) -> Result<ApiResponse, ApiError>
+where
+    S: Store,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    let Some(key) = key_digest(request)? else { return create().await };
+    let fingerprint = fingerprint(request);
+
+    if let Some(earlier) = claim(store, request, &key, &fingerprint).await? {
+        return Ok(earlier);
+    }
+
+    let response = create().await.unwrap_or_else(ApiError::into_response);
+    let saved = match response.body() {
+        Body::Text(body) if response.status().is_success() => Some(SavedResponse { status: response.status().as_u16(), body: body.clone() }),
+        _ => None,
+    };
+    match saved {
+        Some(saved) => {
+            // The write is done: a failure to save its response must not turn it into an error.
+            if let Err(error) = store.save_response(&request.team, &key, &fingerprint, &saved).await {
+                tracing::warn!(%error, request_id = %request.request_id, "saving the response of an idempotent request failed; a retry within 60 seconds gets 409, a later one writes again");
+            }
+        }
+        None => store.release_key(&request.team, &key, &fingerprint).await?,
+    }
+    Ok(response)
+}
+
+/// Claims the key. Returns `None` when this request holds it, or the response that answers it.
+async fn claim<S: Store>(store: &S, request: &ApiRequest, key: &str, fingerprint: &str) -> Result<Option<ApiResponse>, ApiError> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match store.claim_key(&request.team, key, fingerprint, Timestamp::now()).await? {
+            KeyState::Claimed => return Ok(None),
+            KeyState::Saved { fingerprint: other, .. } | KeyState::Running { fingerprint: other } if other != fingerprint => {
+                return Err(ApiError::invalid_field(
+                    "Idempotency-Key",
+                    "was already used with another request; send a new key for a new request",
+                ));
+            }
+            KeyState::Saved { response, .. } => return Ok(Some(replay(response))),
+            KeyState::Running { .. } if Instant::now() >= deadline => return Err(ApiError::key_in_use()),
+            KeyState::Running { .. } => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+fn replay(saved: SavedResponse) -> ApiResponse {
+    let status = lambda_http::http::StatusCode::from_u16(saved.status).unwrap_or(lambda_http::http::StatusCode::OK);
+    let mut response = super::json_text(status, saved.body);
+    response.headers_mut().insert(HeaderName::from_static(REPLAYED_HEADER), HeaderValue::from_static("true"));
+    response
+}
+
+/// Returns the digest of the request's key, or `None` without one. Stores keep the digest only,
+/// so a key never reaches a table or a log.
+fn key_digest(request: &ApiRequest) -> Result<Option<String>, ApiError> {
+    let mut values = request.headers.get_all(KEY_HEADER).iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    let valid = values.next().is_none()
+        && (1..=MAX_KEY_CHARS).contains(&value.len())
+        && value.as_bytes().iter().all(|byte| byte.is_ascii_graphic());
+    if !valid {
+        let message = format!("must be sent once, as 1 to {MAX_KEY_CHARS} visible ASCII characters");
+        return Err(ApiError::invalid_field("Idempotency-Key", message));
+    }
+    Ok(Some(hex::encode(Sha256::digest(value.as_bytes()))))
+}
+
+/// Digest of what makes two requests the same: method, route, path parameters, media type and
+/// body bytes.
+fn fingerprint(request: &ApiRequest) -> String {
+    let mut digest = Sha256::new();
+    let media = request.headers.get(lambda_http::http::header::CONTENT_TYPE).map(HeaderValue::as_bytes).unwrap_or_default();
+    let parts: [&[u8]; 3] = [request.method.as_str().as_bytes(), request.route.pattern().as_bytes(), media];
+    for part in parts.into_iter().chain(request.parameters.iter().map(String::as_bytes)) {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part);
+    }
+    digest.update(&request.body);
+    hex::encode(digest.finalize())
+}

@@ -1,0 +1,103 @@
+//! Idempotency keys: what a store keeps so that a create retried with the same `Idempotency-Key`
+//! returns its first response instead of writing again.
+//!
+//! A request claims its key before it runs. The claim holds a fingerprint of the request and a
+//! lease; when the request succeeds, the claim becomes its saved response, kept for
+//! [`KEY_LIFETIME`]. A request that fails releases the claim, since it wrote nothing. A claim
+//! whose lease ran out (its process died) may be taken over by a retry.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Timestamp;
+
+/// How long a saved response answers retries, in microseconds: 24 hours.
+pub const KEY_LIFETIME: i64 = 24 * 60 * 60 * 1_000_000;
+
+/// How long a claim keeps other requests with its key waiting, in microseconds. A request runs
+/// for at most a few SDK operation timeouts, so a claim older than this belongs to a process that
+/// died before it could save or release.
+pub const CLAIM_LEASE: i64 = 60 * 1_000_000;
+
+/// The response of a completed request, as it is sent again to a retry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedResponse {
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// What a claim found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyState {
+    /// The key was free (or its claim had expired): the caller holds it now.
+    Claimed,
+    /// A request with this key completed.
+    Saved { fingerprint: String, response: SavedResponse },
+    /// Another request with this key is running.
+    Running { fingerprint: String },
+}
+
+/// One key of a team, as a store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub fingerprint: String,
+    /// When a claim's lease runs out; `None` once the response is saved.
+    pub locked_until: Option<Timestamp>,
+    pub response: Option<SavedResponse>,
+    /// When the key may be used again for another request.
+    pub expires_at: Timestamp,
+}
+
+impl KeyRecord {
+    /// A new claim by a request with `fingerprint` at `now`.
+    pub fn claim(fingerprint: &str, now: Timestamp) -> Self {
+        Self {
+            fingerprint: fingerprint.to_string(),
+            locked_until: Some(Timestamp(now.0 + CLAIM_LEASE)),
+            response: None,
+            expires_at: Timestamp(now.0 + KEY_LIFETIME),
+        }
+    }
+
+    /// Tells whether a new claim at `now` may replace this record: it expired, or its claim's
+    /// lease ran out before a response was saved.
+    pub fn is_free_at(&self, now: Timestamp) -> bool {
+        let expired = self.expires_at <= now;
+        let abandoned = self.response.is_none() && self.locked_until.is_some_and(|until| until <= now);
+        expired || abandoned
+    }
+
+    /// The state that a claim at `now` finds in this record.
+    pub fn state_at(&self, now: Timestamp) -> KeyState {
+        if self.is_free_at(now) {
+            return KeyState::Claimed;
+        }
+        match &self.response {
+            Some(response) => KeyState::Saved { fingerprint: self.fingerprint.clone(), response: response.clone() },
+            None => KeyState::Running { fingerprint: self.fingerprint.clone() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_is_free_again_after_its_lease() {
+        let record = KeyRecord::claim("f", Timestamp(0));
+        assert_eq!(record.state_at(Timestamp(CLAIM_LEASE - 1)), KeyState::Running { fingerprint: "f".into() });
+        assert_eq!(record.state_at(Timestamp(CLAIM_LEASE)), KeyState::Claimed);
+    }
+
+    #[test]
+    fn saved_response_returned_until_expiry() {
+        let mut record = KeyRecord::claim("f", Timestamp(0));
+        let response = SavedResponse { status: 200, body: "{}".into() };
+        record.locked_until = None;
+        record.response = Some(response.clone());
+        let saved = KeyState::Saved { fingerprint: "f".into(), response };
+        assert_eq!(record.state_at(Timestamp(KEY_LIFETIME - 1)), saved);
+        assert_eq!(record.state_at(Timestamp(KEY_LIFETIME)), KeyState::Claimed);
+    }
+}
