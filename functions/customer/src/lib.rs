@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{if_match, ok, ok_tagged, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
 use shared::model::{CustomerChange, FieldScope};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -48,26 +48,31 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
     body.entry("organization").or_insert(Value::Null);
     let notes: Vec<Value> = details.notes.iter().take(MAX_LISTED).map(|note| note.to_json()).collect();
     body.insert("notes".into(), Value::Array(notes));
-    Ok(ok(&Value::Object(body)))
+    Ok(ok_tagged(&Value::Object(body), details.customer.version))
 }
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = app.customer_id(&request.team, request.parameter()).await?;
     let body = read_object(request)?;
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
-    let change = CustomerChange::from_body(&body, &fields)?;
+    let mut change = CustomerChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;
+    let updated = |id: &str, version: u64| ok_tagged(&json!({"success": "Customer updated", "id": id}), version);
     if change == CustomerChange::default() {
         // Nothing to change: the record, its `updated_at` and the activity feed stay as they are.
-        return match app.store.customer_details(&request.team, &id).await? {
-            Some(_) => Ok(ok(&json!({"success": "Customer updated", "id": id}))),
-            None => Err(ApiError::not_found("Customer")),
+        let Some(details) = app.store.customer_details(&request.team, &id).await? else {
+            return Err(ApiError::not_found("Customer"));
         };
+        if !if_match(request).allows(details.customer.version) {
+            return Err(ApiError::precondition_failed());
+        }
+        return Ok(updated(&id, details.customer.version));
     }
 
-    let updated = app.store.update_customer(&request.team, &id, &change, "Customer updated").await;
-    let updated = updated.map_err(|error| not_found_as_customer(error.into()))?;
-    Ok(ok(&json!({"success": "Customer updated", "id": updated.id})))
+    change.if_match = if_match(request);
+    let stored = app.store.update_customer(&request.team, &id, &change, "Customer updated").await;
+    let stored = stored.map_err(|error| not_found_as_customer(error.into()))?;
+    Ok(updated(&stored.id, stored.version))
 }
 
 async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::http::{if_match, ok_tagged, ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
 use shared::model::{is_id, FieldScope, OrganizationChange};
 use shared::store::{AvatarStore, Store, StoreError, MAX_LISTED_MEMBERS};
 use shared::App;
@@ -43,22 +43,28 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, 
 
     let mut body = organization.to_json();
     body.insert("customers".into(), Value::Array(customers));
-    Ok(ok(&Value::Object(body)))
+    Ok(ok_tagged(&Value::Object(body), organization.version))
 }
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, id: &str) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
-    let change = OrganizationChange::from_body(&body, &fields)?;
+    let mut change = OrganizationChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;
+    let updated = |id: &str, version: u64| ok_tagged(&json!({"success": "Organization updated", "id": id}), version);
     if change == OrganizationChange::default() {
-        return match app.store.organization(&request.team, id).await? {
-            Some(_) => Ok(ok(&json!({"success": "Organization updated", "id": id}))),
-            None => Err(ApiError::not_found("Organization")),
+        let Some(organization) = app.store.organization(&request.team, id).await? else {
+            return Err(ApiError::not_found("Organization"));
         };
+        if !if_match(request).allows(organization.version) {
+            return Err(ApiError::precondition_failed());
+        }
+        return Ok(updated(id, organization.version));
     }
-    let updated = app.store.update_organization(&request.team, id, &change).await.map_err(not_found)?;
-    Ok(ok(&json!({"success": "Organization updated", "id": updated.id})))
+
+    change.if_match = if_match(request);
+    let stored = app.store.update_organization(&request.team, id, &change).await.map_err(not_found)?;
+    Ok(updated(&stored.id, stored.version))
 }
 
 async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, id: &str) -> Result<ApiResponse, ApiError> {

@@ -129,6 +129,7 @@ impl From<StoreError> for ApiError {
                 "per_page",
                 format!("is required: the full list is larger than {} bytes, so request it in pages", super::MAX_RESPONSE_BYTES),
             ),
+            StoreError::VersionMismatch => Self::precondition_failed(),
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "store failed");
                 Self::unavailable()

@@ -44,6 +44,26 @@ pub fn page_body(key: &str, paging: crate::model::Paging, total: u64, rows: Vec<
     Value::Object(body)
 }
 
+/// Reads the request's `If-Match` headers; without one, any version is accepted.
+pub fn if_match(request: &ApiRequest) -> crate::model::IfMatch {
+    let values: Vec<&str> = request
+        .headers
+        .get_all(lambda_http::http::header::IF_MATCH)
+        .iter()
+        .map(|value| value.to_str().unwrap_or_default())
+        .collect();
+    if values.is_empty() { crate::model::IfMatch::Any } else { crate::model::IfMatch::parse(&values.join(",")) }
+}
+
+/// Builds a 200 response with `body` and the `ETag` of a record at `version`.
+pub fn ok_tagged(body: &Value, version: u64) -> ApiResponse {
+    let mut response = ok(body);
+    if let Ok(tag) = lambda_http::http::HeaderValue::from_str(&crate::model::entity_tag(version)) {
+        response.headers_mut().insert(lambda_http::http::header::ETAG, tag);
+    }
+    response
+}
+
 /// Builds a 200 response with `body`.
 pub fn ok(body: &Value) -> ApiResponse {
     json(lambda_http::http::StatusCode::OK, body)

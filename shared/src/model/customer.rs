@@ -74,6 +74,8 @@ pub struct CustomerChange {
     pub tags: Option<Vec<String>>,
     pub attributes: BTreeMap<FieldKey, Option<AttributeValue>>,
     pub avatar_key: Option<Option<String>>,
+    /// The versions the stored record must have for the update to apply.
+    pub if_match: crate::model::IfMatch,
 }
 
 /// A checked create request: the change contains an email and every required attribute.

@@ -10,6 +10,7 @@ mod list;
 mod note;
 mod organization;
 mod timestamp;
+mod version;
 
 pub use customer::{Customer, CustomerChange, CustomerDetails, ListedCustomer, NewCustomer};
 pub use email::Email;
@@ -20,6 +21,7 @@ pub use list::{Cursor, Filter, FilterField, ListQuery, Paging, Position};
 pub use note::Note;
 pub use organization::{NewOrganization, Organization, OrganizationChange, OrganizationQuery};
 pub use timestamp::Timestamp;
+pub use version::{entity_tag, IfMatch};
 
 /// A validation failure: field name to the messages that explain what is wrong with it.
 pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;

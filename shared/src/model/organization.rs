@@ -42,6 +42,8 @@ pub struct OrganizationChange {
     pub state: Option<Option<String>>,
     pub zip: Option<Option<String>>,
     pub attributes: AttributeChanges,
+    /// The versions the stored record must have for the update to apply.
+    pub if_match: crate::model::IfMatch,
 }
 
 /// A checked create request: it contains a name and every required attribute.

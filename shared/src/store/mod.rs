@@ -33,6 +33,8 @@ pub enum StoreError {
     TooManyAttributes,
     /// An unpaged list would be larger than a response may be.
     TooLarge,
+    /// The record's version is not one that the update's `If-Match` accepts.
+    VersionMismatch,
     /// The store failed or timed out; the message goes to the log, never to the client.
     Unavailable(String),
 }
@@ -45,6 +47,7 @@ impl std::fmt::Display for StoreError {
             Self::UnknownOrganization => f.write_str("organization not found"),
             Self::TooManyAttributes => f.write_str("too many custom attribute values"),
             Self::TooLarge => f.write_str("list too large for one response"),
+            Self::VersionMismatch => f.write_str("record version does not match If-Match"),
             Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
         }
     }

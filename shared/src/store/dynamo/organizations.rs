@@ -80,6 +80,9 @@ impl DynamoStore {
             let Some(old) = self.get_organization(team, id).await? else {
                 return Err(StoreError::NotFound);
             };
+            if !change.if_match.allows(old.version) {
+                return Err(StoreError::VersionMismatch);
+            }
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
             crate::store::check_attribute_total(new.attributes.len())?;

@@ -266,6 +266,9 @@ impl Store for DynamoStore {
             let Some(old) = self.get_customer(team, id).await? else {
                 return Err(StoreError::NotFound);
             };
+            if !change.if_match.allows(old.version) {
+                return Err(StoreError::VersionMismatch);
+            }
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
             crate::store::check_attribute_total(new.attributes.len())?;

@@ -120,6 +120,9 @@ impl Store for EmbeddedStore {
     ) -> Result<Customer, StoreError> {
         self.write(team, |data| {
             let mut customer = stored_customer(data, id)?.clone();
+            if !change.if_match.allows(customer.version) {
+                return Err(StoreError::VersionMismatch);
+            }
             if let Some(email) = &change.email {
                 if email_owner(data, email).is_some_and(|owner| owner != id) {
                     return Err(StoreError::EmailTaken);
@@ -220,6 +223,9 @@ impl Store for EmbeddedStore {
     ) -> Result<Organization, StoreError> {
         self.write(team, |data| {
             let mut organization = data.organizations.get(id).ok_or(StoreError::NotFound)?.clone();
+            if !change.if_match.allows(organization.version) {
+                return Err(StoreError::VersionMismatch);
+            }
             change.apply(&mut organization, Timestamp::now());
             check_attribute_total(organization.attributes.len())?;
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
