@@ -1,6 +1,6 @@
 //! `ETag` and `If-Match` on customers and organizations: every read and update names the
-//! record's version, and an update whose `If-Match` names another version answers 412 and changes
-//! nothing. Each test runs on the embedded store and on moto.
+//! record's version, and an update whose `If-Match` names another version gets a 412 and
+//! changes nothing. Each test runs on the embedded store and on moto.
 
 mod support;
 
