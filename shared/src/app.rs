@@ -19,6 +19,7 @@ pub const TABLE_NAME_VAR: &str = "TABLE_NAME";
 pub const AVATAR_BUCKET_VAR: &str = "AVATAR_BUCKET";
 
 /// The stores a handler works with.
+#[derive(Clone)]
 pub struct App<S, A> {
     pub store: S,
     pub avatars: A,

@@ -63,6 +63,13 @@ impl Api {
         Self::start(listener, addr, app, EmbeddedKeys::in_memory(), teams).await
     }
 
+    /// Starts `local-api` for team `local` on `app`, whose DynamoDB table also holds the keys.
+    pub async fn start_on(app: App<shared::store::dynamo::DynamoStore, shared::store::s3::S3Avatars>) -> Self {
+        let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let keys = DynamoKeys::new(app.store.clone());
+        Self::start(listener, addr, app, keys, &["local"]).await.remove(0)
+    }
+
     /// Starts one `local-api` on moto and returns a client for each of `teams`.
     pub async fn moto_teams(teams: &[&str]) -> Vec<Self> {
         Self::moto_teams_at(&shared::testing::moto_endpoint(), teams).await
@@ -94,6 +101,11 @@ impl Api {
         let server = Server { app, keys, cors: Cors::parse("https://app.example.test") };
         tokio::spawn(local_api::serve(listener, Arc::new(server)));
         clients
+    }
+
+    /// Returns this client, with its key and team, for another server at `addr`.
+    pub fn at(&self, addr: SocketAddr) -> Self {
+        Self { base: format!("http://{addr}"), ..self.clone() }
     }
 
     /// Builds a client without a key.

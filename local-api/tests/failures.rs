@@ -1,0 +1,171 @@
+//! Store failures seen from a client: DynamoDB throttling is retried by the SDK and, once the
+//! retries run out, answered with a 503 and `Retry-After` that wrote nothing; S3 failing during
+//! an avatar upload leaves the customer as it was; a customer delete whose avatar removal fails
+//! still removes the customer and leaves the object. DynamoDB and S3 run on moto, behind a
+//! loopback proxy that throttles or refuses.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use local_api::cors::Cors;
+use local_api::Server;
+use serde_json::json;
+use shared::auth::dynamo::DynamoKeys;
+use shared::store::dynamo::DynamoStore;
+use shared::store::s3::S3Avatars;
+use shared::testing::{moto_app, moto_endpoint, ReadBack};
+use shared::App;
+use support::{multipart_file, Api, PNG};
+
+const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}"#;
+
+/// A DynamoDB endpoint on loopback that throttles the first `throttle` requests and forwards
+/// the others to moto. Returns its address and the count of requests it has seen.
+async fn throttling_proxy(throttle: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let upstream: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (counter, upstream) = (counter.clone(), upstream.clone());
+            let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let (counter, upstream) = (counter.clone(), upstream.clone());
+                async move { Ok::<_, std::convert::Infallible>(forward_or_throttle(request, counter.fetch_add(1, Ordering::SeqCst) < throttle, upstream).await) }
+            });
+            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+        }
+    });
+    (addr, seen)
+}
+
+async fn forward_or_throttle(
+    request: hyper::Request<hyper::body::Incoming>,
+    throttle: bool,
+    upstream: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+) -> hyper::Response<Full<Bytes>> {
+    let (mut parts, body) = request.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    if throttle {
+        return hyper::Response::builder()
+            .status(400)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(Full::new(Bytes::from_static(THROTTLED.as_bytes())))
+            .unwrap();
+    }
+    parts.uri = format!("{}{}", moto_endpoint(), parts.uri.path_and_query().unwrap()).parse().unwrap();
+    let response = upstream.request(hyper::Request::from_parts(parts, Full::new(body))).await.unwrap();
+    let (parts, body) = response.into_parts();
+    hyper::Response::from_parts(parts, Full::new(body.collect().await.unwrap().to_bytes()))
+}
+
+/// Builds a DynamoDB client for `endpoint` with the SDK's default retries, as the functions have.
+fn dynamo_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Builds an S3 client whose endpoint refuses connections: a loopback port nobody listens on.
+fn refused_s3() -> aws_sdk_s3::Client {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Serves `app` on a new loopback port and returns a client with `api`'s key and team.
+async fn serve_beside(api: &Api, app: App<DynamoStore, S3Avatars>) -> Api {
+    let (listener, addr) = local_api::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let keys = DynamoKeys::new(app.store.clone());
+    let server = Server { app, keys, cors: Cors::parse("*") };
+    tokio::spawn(local_api::serve(listener, Arc::new(server)));
+    api.at(addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_calls_are_retried() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let (proxy, seen) = throttling_proxy(2).await;
+    let store = DynamoStore::new(dynamo_client(&format!("http://{proxy}")), moto.store.table());
+    let throttled = serve_beside(&api, App { store, avatars: moto.avatars.clone() }).await;
+
+    let created = throttled.post_json("/customers", &json!({"email": "retried@example.test"})).await;
+
+    assert_eq!(created.status, 200, "{}", String::from_utf8_lossy(&created.body));
+    assert!(seen.load(Ordering::SeqCst) > 2, "the proxy forwarded the retried call");
+    assert_eq!(api.get("/customers?email=retried@example.test").await.json().as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_past_the_retries_answers_503() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let (proxy, seen) = throttling_proxy(usize::MAX).await;
+    let store = DynamoStore::new(dynamo_client(&format!("http://{proxy}")), moto.store.table());
+    let throttled = serve_beside(&api, App { store, avatars: moto.avatars.clone() }).await;
+
+    let refused = throttled.post_json("/customers", &json!({"email": "throttled@example.test"})).await;
+
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.headers["retry-after"], "1");
+    assert_eq!(refused.json()["error"]["code"], "unavailable");
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "the SDK's standard retry mode makes 3 attempts");
+    assert_eq!(api.get("/customers").await.json(), json!([]), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_upload_leaves_the_customer() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let id = api.post_json("/customers", &json!({"email": "upload@example.test"})).await.json()["id"].as_str().unwrap().to_string();
+    let broken = serve_beside(&api, App { store: moto.store.clone(), avatars: S3Avatars::new(refused_s3(), moto.avatars.bucket()) }).await;
+
+    let (content_type, body) = multipart_file(PNG, "me.png");
+    let upload = broken.send("POST", &format!("/customers/{id}/avatar"), Some(&content_type), body).await;
+
+    assert_eq!(upload.status, 503);
+    let customer = api.get(&format!("/customers/{id}")).await.json();
+    assert_eq!(customer["avatar"], json!(null));
+    assert_eq!(customer["interactions"].as_array().unwrap().len(), 1, "only the created interaction: {customer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_survives_a_failed_avatar_removal() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let id = api.post_json("/customers", &json!({"email": "gone@example.test"})).await.json()["id"].as_str().unwrap().to_string();
+    let (content_type, body) = multipart_file(PNG, "me.png");
+    assert_eq!(api.send("POST", &format!("/customers/{id}/avatar"), Some(&content_type), body).await.status, 200);
+    let team = shared::testing::team("local");
+    let details = shared::store::Store::customer_details(&moto.store, &team, &id).await.unwrap().unwrap();
+    let key = details.customer.avatar_key.expect("the upload stored a key");
+    let broken = serve_beside(&api, App { store: moto.store.clone(), avatars: S3Avatars::new(refused_s3(), moto.avatars.bucket()) }).await;
+
+    let deleted = broken.delete(&format!("/customers/{id}")).await;
+
+    assert_eq!(deleted.status, 200);
+    assert_eq!(api.get(&format!("/customers/{id}")).await.status, 404);
+    assert_eq!(moto.avatars.read_back(&key).await.as_deref(), Some(PNG), "the object is left for the clean-up");
+    assert!(key.starts_with(&format!("teams/local/customers/{id}/")), "the clean-up finds it by prefix: {key}");
+}
