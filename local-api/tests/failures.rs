@@ -1,8 +1,8 @@
-//! Store failures seen from a client: DynamoDB throttling is retried by the SDK and, once the
-//! retries run out, answered with a 503 and `Retry-After` that wrote nothing; S3 failing during
-//! an avatar upload leaves the customer as it was; a customer delete whose avatar removal fails
-//! still removes the customer and leaves the object. DynamoDB and S3 run on moto, behind a
-//! loopback proxy that throttles or refuses.
+//! Store failures seen from a client. The SDK retries throttled DynamoDB calls, and once the
+//! retries run out the request gets a 503 with `Retry-After` and writes nothing. S3 failing
+//! during an avatar upload leaves the customer as it was. A customer delete whose avatar removal
+//! fails still removes the customer and leaves the object. DynamoDB and S3 run on moto, behind a
+//! loopback proxy that throttles, or replaced by a port that refuses connections.
 
 mod support;
 
@@ -27,8 +27,8 @@ use support::{multipart_file, Api, PNG};
 
 const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}"#;
 
-/// A DynamoDB endpoint on loopback that throttles the first `throttle` requests and forwards
-/// the others to moto. Returns its address and the count of requests it has seen.
+/// Starts a DynamoDB endpoint on loopback that throttles the first `throttle` requests and
+/// forwards the others to moto. Returns its address and the count of requests it has seen.
 async fn throttling_proxy(throttle: usize) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -80,7 +80,7 @@ fn dynamo_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
-/// Builds an S3 client whose endpoint refuses connections: a loopback port nobody listens on.
+/// Builds an S3 client whose endpoint refuses connections: a loopback port with no listener.
 fn refused_s3() -> aws_sdk_s3::Client {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = aws_sdk_s3::Config::builder()
