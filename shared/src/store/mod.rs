@@ -219,6 +219,11 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a definition and the values that records hold for it, so that no response
     /// carries a value that could not be sent back. Fails with [`StoreError::NotFound`] when
     /// the definition does not exist.
+    ///
+    /// NOTE: a create or update checked against the definitions before this call, and written
+    /// after it, still stores its value of the removed attribute, on both stores. Closing that
+    /// needs the write to check the definitions it relies on, which DynamoDB's 100-step
+    /// transactions cannot do one attribute at a time.
     fn delete_field(
         &self,
         team: &TeamId,
