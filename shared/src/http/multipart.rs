@@ -26,6 +26,8 @@ pub async fn read_image(request: &ApiRequest) -> Result<AvatarUpload, ApiError> 
         .get(lambda_http::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    // NOTE: multer 3.1 also rejects a parameter with an empty quoted value (`a=""`), which
+    // RFC 9110 allows, so such a Content-Type gets this 400 too.
     let boundary = multer::parse_boundary(content_type)
         .map_err(|error| ApiError::bad_request(format!("Invalid multipart Content-Type: {error}")))?;
 

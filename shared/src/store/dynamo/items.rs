@@ -199,3 +199,55 @@ pub fn customer_exists(table: &str, team: &TeamId, id: &str) -> Result<TransactW
         .map_err(unavailable_build)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Map, Value};
+
+    use super::*;
+    use crate::model::{CustomerChange, FieldDefinition, Timestamp, MAX_ATTRIBUTES, MAX_TAGS, MAX_TEXT_CHARS};
+    use crate::store::dynamo::size::item_size;
+
+    /// DynamoDB's maximum item size, in bytes.
+    const DYNAMODB_MAX_ITEM_BYTES: usize = 400 * 1024;
+
+    /// Builds a text attribute definition whose key has the maximum length of 60 characters
+    /// after `attr-`.
+    fn longest_key_field(n: usize) -> FieldDefinition {
+        let key = format!("attr-{n:02}{}", "k".repeat(58));
+        let body = json!({"key": key, "name": "N", "type": "text"});
+        FieldDefinition::from_body(body.as_object().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn customer_at_every_limit_fits_an_item() {
+        // Each character is 4 bytes in UTF-8, the most a character can take.
+        let longest_text = "𝄞".repeat(MAX_TEXT_CHARS);
+        let fields: Vec<FieldDefinition> = (0..MAX_ATTRIBUTES).map(longest_key_field).collect();
+        let mut body = Map::new();
+        body.insert("email".into(), json!(format!("{}@example.com", "a".repeat(242))));
+        for name in ["first", "middle", "last"] {
+            body.insert(name.into(), json!(longest_text));
+        }
+        body.insert("organizationId".into(), json!("o".repeat(64)));
+        body.insert("assignedUser".into(), json!(i64::MAX));
+        let tags: Vec<String> = (0..MAX_TAGS).map(|n| format!("{n:02}{}", "𝄞".repeat(98))).collect();
+        body.insert("tags".into(), json!(tags));
+        for field in &fields {
+            body.insert(field.key.as_str().into(), Value::String(longest_text.clone()));
+        }
+
+        let change = CustomerChange::from_body(&body, &fields).expect("every value is at its limit, not past it");
+        let mut customer = change.into_new(&fields).unwrap().into_customer(crate::model::new_id(), Timestamp::now());
+        let team = TeamId::parse(&"t".repeat(TeamId::MAX_LEN)).unwrap();
+        customer.avatar_key = Some(crate::store::avatar_key(&team, &customer.id, "jpg"));
+        customer.version = u64::MAX;
+        assert_eq!(customer.email.as_str().len(), crate::model::Email::MAX_LEN);
+        assert_eq!(customer.attributes.len(), MAX_ATTRIBUTES);
+        assert_eq!(customer.tags.len(), MAX_TAGS);
+
+        let size = item_size(&customer_item(&team, &customer).unwrap());
+        assert!(size > 150_000, "the values were not filled to their limits: {size} bytes");
+        assert!(size < DYNAMODB_MAX_ITEM_BYTES / 2, "{size} bytes is not well under {DYNAMODB_MAX_ITEM_BYTES}");
+    }
+}
