@@ -1,11 +1,7 @@
-//! The documented limits are checked before the store is written, and the request body limit
-//! before the store is called at all. The handlers run on the DynamoDB store against a fake
-//! DynamoDB on 127.0.0.1 that records the operation of every call and returns no items for each
-//! Query, so the team has no custom attributes.
-//!
-//! NOTE: a path that names the customer by email (`/customers/{email}`, its notes and avatar)
-//! makes the handler look the customer up before it reads the body, so there the body limit
-//! comes after one read.
+//! The documented limits are checked before the store is called at all. The handlers run on the
+//! DynamoDB store against a fake DynamoDB on 127.0.0.1 that records the operation of every call
+//! and returns no items for each Query, so the team has no custom attributes. Custom attribute
+//! values are the exception: their limits depend on the team's definitions, which are read first.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -119,7 +115,7 @@ async fn oversized_bodies_make_no_call() {
 }
 
 #[tokio::test]
-async fn field_limits_stop_before_any_write() {
+async fn field_limits_stop_before_any_call() {
     let (endpoint, calls) = fake_dynamo().await;
     let app = app_at(&endpoint);
     let tags: Vec<String> = (0..51).map(|n| format!("tag{n}")).collect();
@@ -132,13 +128,41 @@ async fn field_limits_stop_before_any_write() {
     ];
 
     for (body, field, message) in cases {
-        let response = customers::handle(&app, request(&with_json("customers-create.json", &body))).await;
-        let (status, answer) = read(response);
+        let created = customers::handle(&app, request(&with_json("customers-create.json", &body))).await;
+        let (status, answer) = read(created);
         assert_eq!(status, 422, "{field}: {answer}");
         assert_eq!(answer["error"]["fields"][field], json!([message]), "{field}");
+
+        let mut update = with_json("customer-update.json", &body);
+        update["pathParameters"]["id"] = json!("someone@example.com");
+        update["rawPath"] = json!("/customers/someone@example.com");
+        update["requestContext"]["http"]["path"] = json!("/customers/someone@example.com");
+        let (status, answer) = read(customer::handle(&app, request(&update)).await);
+        assert_eq!(status, 422, "update by email, {field}: {answer}");
+        assert_eq!(answer["error"]["fields"][field], json!([message]), "update by email, {field}");
     }
-    // Each create reads the team's custom attribute definitions, and nothing else.
-    assert_eq!(*calls.lock().unwrap(), vec!["Query"; 5]);
+    assert_eq!(*calls.lock().unwrap(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn attribute_count_stops_before_any_call() {
+    let (endpoint, calls) = fake_dynamo().await;
+    let app = app_at(&endpoint);
+    let mut customer_body = json!({"email": "a@example.com"});
+    let mut organization_body = json!({"name": "Acme"});
+    for n in 0..=shared::model::MAX_ATTRIBUTES {
+        customer_body[format!("attr-f{n}")] = json!("x");
+        organization_body[format!("attr-f{n}")] = json!("x");
+    }
+
+    let customer = read(customers::handle(&app, request(&with_json("customers-create.json", &customer_body))).await);
+    let organization = read(organizations::handle(&app, request(&with_json("organizations-create.json", &organization_body))).await);
+
+    for (status, answer) in [customer, organization] {
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["error"]["fields"]["attributes"], json!(["at most 30 custom attributes"]));
+    }
+    assert_eq!(*calls.lock().unwrap(), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -147,10 +171,17 @@ async fn long_note_stops_before_any_call() {
     let app = app_at(&endpoint);
 
     let body = json!({"body": "𝄞".repeat(10_001)});
-    let (status, answer) = read(notes::handle(&app, request(&with_json("notes-add.json", &body))).await);
+    let by_id = with_json("notes-add.json", &body);
+    let mut by_email = by_id.clone();
+    by_email["pathParameters"]["id"] = json!("someone@example.com");
+    by_email["rawPath"] = json!("/customers/someone@example.com/notes");
+    by_email["requestContext"]["http"]["path"] = json!("/customers/someone@example.com/notes");
 
-    assert_eq!(status, 422, "{answer}");
-    assert_eq!(answer["error"]["fields"]["body"], json!(["must be at most 10000 characters"]));
+    for event in [by_id, by_email] {
+        let (status, answer) = read(notes::handle(&app, request(&event)).await);
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["error"]["fields"]["body"], json!(["must be at most 10000 characters"]));
+    }
     assert_eq!(*calls.lock().unwrap(), Vec::<String>::new());
 }
 

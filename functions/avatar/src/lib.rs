@@ -18,8 +18,8 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
 /// Stores the image first and points the customer at it second, so a failed upload leaves the
 /// customer as it was. The previous image is removed afterwards.
 async fn upload<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let id = app.customer_id(&request.team, request.parameter()).await?;
     let image = read_image(request).await?;
+    let id = app.customer_id(&request.team, request.parameter()).await?;
     let Some(before) = app.store.customer_details(&request.team, &id).await? else {
         return Err(ApiError::not_found("Customer"));
     };

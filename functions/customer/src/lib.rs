@@ -52,8 +52,9 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
 }
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let id = app.customer_id(&request.team, request.parameter()).await?;
     let body = read_object(request)?;
+    CustomerChange::check_without_definitions(&body)?;
+    let id = app.customer_id(&request.team, request.parameter()).await?;
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let mut change = CustomerChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;

@@ -48,6 +48,7 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
+    CustomerChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
     let created = app.store.create_customer(&request.team, customer).await?;

@@ -21,8 +21,9 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
 }
 
 async fn add<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let customer_id = app.customer_id(&request.team, request.parameter()).await?;
-    let note = Note::from_body(&customer_id, &read_object(request)?)?;
+    // The note is checked before the customer is looked up, so a note over its limit costs no read.
+    let mut note = Note::from_body("", &read_object(request)?)?;
+    note.customer_id = app.customer_id(&request.team, request.parameter()).await?;
     app.store.add_note(&request.team, &note).await.map_err(|error| match error {
         StoreError::NotFound => ApiError::not_found("Customer"),
         other => other.into(),

@@ -48,6 +48,7 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, 
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, id: &str) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
+    OrganizationChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
     let mut change = OrganizationChange::from_body(&body, &fields)?;
     change.check_update(&fields)?;

@@ -34,6 +34,7 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
 
 async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
+    OrganizationChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
     let organization = OrganizationChange::from_body(&body, &fields)?.into_new(&fields)?;
     let created = app.store.create_organization(&request.team, organization).await?;

@@ -119,6 +119,15 @@ impl CustomerChange {
         if errors.is_empty() { Ok(change) } else { Err(errors) }
     }
 
+    /// Checks what needs no attribute definitions: the standard fields and the number of custom
+    /// attributes. A body over one of their limits thus fails before the definitions are read.
+    pub fn check_without_definitions(body: &Map<String, Value>) -> Result<(), FieldErrors> {
+        match Self::from_body(body, &[]) {
+            Ok(_) => Ok(()),
+            Err(errors) => crate::model::field::definition_free_errors(errors, body),
+        }
+    }
+
     /// Checks that the change can create a customer: an email and every required attribute.
     pub fn into_new(self, fields: &[FieldDefinition]) -> Result<NewCustomer, FieldErrors> {
         let mut errors = FieldErrors::new();

@@ -278,6 +278,18 @@ pub(crate) fn parse_attribute(
     }
 }
 
+/// Keeps the errors that do not depend on the team's definitions, from a parse without them, and
+/// adds the count of custom attributes. A body that fails these can be rejected before the
+/// definitions are read.
+pub(crate) fn definition_free_errors(errors: FieldErrors, body: &serde_json::Map<String, Value>) -> Result<(), FieldErrors> {
+    let mut errors: FieldErrors = errors.into_iter().filter(|(name, _)| !name.starts_with(FieldKey::PREFIX)).collect();
+    let attributes = body.keys().filter(|name| name.starts_with(FieldKey::PREFIX)).count();
+    if attributes > MAX_ATTRIBUTES {
+        push_error(&mut errors, "attributes", format!("at most {MAX_ATTRIBUTES} custom attributes"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 pub(crate) fn check_attribute_count(changes: &AttributeChanges, errors: &mut FieldErrors) {
     if changes.len() > MAX_ATTRIBUTES {
         push_error(errors, "attributes", format!("at most {MAX_ATTRIBUTES} custom attributes"));

@@ -77,6 +77,15 @@ impl OrganizationChange {
         if errors.is_empty() { Ok(change) } else { Err(errors) }
     }
 
+    /// Checks what needs no attribute definitions: the standard fields and the number of custom
+    /// attributes. A body over one of their limits thus fails before the definitions are read.
+    pub fn check_without_definitions(body: &Map<String, Value>) -> Result<(), FieldErrors> {
+        match Self::from_body(body, &[]) {
+            Ok(_) => Ok(()),
+            Err(errors) => super::field::definition_free_errors(errors, body),
+        }
+    }
+
     /// Checks that the change can create an organization.
     pub fn into_new(self, fields: &[FieldDefinition]) -> Result<NewOrganization, FieldErrors> {
         let mut errors = FieldErrors::new();
