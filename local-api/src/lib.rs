@@ -18,10 +18,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use lambda_http::http::{header, HeaderValue, Method};
 use shared::auth::{authenticate, AuthError, KeyStore};
 use shared::http::multipart::MAX_UPLOAD_BYTES;
+use shared::http::MAX_BODY_BYTES;
 use shared::http::{ApiError, ApiResponse, LocalContext, RequestLine, Route};
 use shared::store::local_avatars::{LocalAvatars, ROUTE_PREFIX};
 use shared::store::s3::S3Avatars;
@@ -30,6 +31,12 @@ use shared::App;
 use tokio::net::TcpListener;
 
 use cors::Cors;
+
+/// Time a client has to send a request's head; a connection that sends less is closed.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Time a client has to send a request's body once its head arrived; after it, the answer is 408.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Avatar stores whose images `local-api` can serve itself.
 pub trait LocalImages {
@@ -70,7 +77,9 @@ where
                 let server = server.clone();
                 async move { Ok::<_, Infallible>(into_hyper(server.dispatch(request).await)) }
             });
-            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+            let mut connection = http1::Builder::new();
+            connection.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+            if let Err(error) = connection.serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(%error, "connection closed with an error");
             }
         });
@@ -137,9 +146,12 @@ where
         let team = authenticate(&self.keys, authorization).await.map_err(|error| rejection(error).into_response())?;
 
         line.team_id = team.to_string();
-        let body = match Limited::new(body, MAX_UPLOAD_BYTES + 1).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return Err(ApiError::payload_too_large("Request body", MAX_UPLOAD_BYTES).into_response()),
+        // Avatar uploads may be larger than other bodies; each handler checks its own limit again.
+        let limit = if route == Route::Avatar { MAX_UPLOAD_BYTES } else { MAX_BODY_BYTES };
+        let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit + 1).collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(_)) => return Err(ApiError::payload_too_large("Request body", limit).into_response()),
+            Err(_) => return Err(ApiError::request_timeout(BODY_TIMEOUT.as_secs()).into_response()),
         };
         let mut request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Binary(body.to_vec()));
         request.extensions_mut().insert(LocalContext { team, request_id: line.request_id.clone() });

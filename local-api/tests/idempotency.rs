@@ -62,8 +62,10 @@ async fn retried_avatar_upload_writes_once(api: &Api) {
     assert_eq!(retry.status, 200);
     assert_eq!(retry.body, first.body);
     assert!(retry.headers.get(REPLAYED).is_some());
-    let url = first.json()["url"].as_str().unwrap().to_string();
-    assert_eq!(api.get(&format!("/customers/{id}")).await.json()["avatar"], url.as_str());
+    // S3 signs a new URL on each read, so only the object it names is compared.
+    let object = |url: &serde_json::Value| url.as_str().unwrap().split('?').next().unwrap().to_string();
+    let avatar = api.get(&format!("/customers/{id}")).await.json()["avatar"].clone();
+    assert_eq!(object(&avatar), object(&first.json()["url"]));
 }
 
 async fn reused_key_is_rejected(api: &Api) {

@@ -18,6 +18,7 @@ fn etag(response: &Response) -> &str {
 
 async fn create_customer(api: &Api) -> String {
     let created = api.post_json("/customers", &json!({"email": "tag@example.test", "first": "Ann"})).await;
+    assert_eq!(etag(&created), "\"1\"");
     format!("/customers/{}", created.json()["id"].as_str().unwrap())
 }
 
@@ -79,6 +80,7 @@ async fn racing_same_version_updates_apply_once(api: &Api) {
 
 async fn organizations_carry_versions(api: &Api) {
     let created = api.post_json("/organizations", &json!({"name": "Acme"})).await;
+    assert_eq!(etag(&created), "\"1\"");
     let path = format!("/organizations/{}", created.json()["id"].as_str().unwrap());
     assert_eq!(etag(&api.get(&path).await), "\"1\"");
 

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES, idempotent};
+use shared::http::{ok, ok_tagged, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES, idempotent};
 use shared::model::{Cursor, CustomerChange, FieldKey, FieldScope, ListQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -52,5 +52,5 @@ async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest)
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
     let created = app.store.create_customer(&request.team, customer).await?;
-    Ok(ok(&json!({"success": "Customer created", "id": created.id})))
+    Ok(ok_tagged(&json!({"success": "Customer created", "id": created.id}), created.version))
 }

@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
+use shared::http::{ok, ok_tagged, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
 use shared::model::{FieldScope, OrganizationChange, OrganizationQuery};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -38,5 +38,5 @@ async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest)
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
     let organization = OrganizationChange::from_body(&body, &fields)?.into_new(&fields)?;
     let created = app.store.create_organization(&request.team, organization).await?;
-    Ok(ok(&json!({"success": "Organization created", "id": created.id})))
+    Ok(ok_tagged(&json!({"success": "Organization created", "id": created.id}), created.version))
 }

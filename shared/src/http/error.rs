@@ -87,6 +87,12 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "idempotency_key_in_use", message)
     }
 
+    /// 408: the client did not send the whole body within `seconds`.
+    pub fn request_timeout(seconds: u64) -> Self {
+        let message = format!("The request body did not arrive within {seconds} seconds");
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
+    }
+
     /// 412: the record changed since the version that `If-Match` names.
     pub fn precondition_failed() -> Self {
         let message = "The record has changed since the version that If-Match names; read it again";
