@@ -35,7 +35,7 @@ use cors::Cors;
 /// Time a client has to send a request's head; a connection that sends less is closed.
 const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Time a client has to send a request's body once its head arrived; after it, the answer is 408.
+/// Time a client has to send a request's body once its head arrived. After it, the response is 408.
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Avatar stores whose images `local-api` can serve itself.

@@ -27,7 +27,7 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// Longest accepted key, in characters.
 pub const MAX_KEY_CHARS: usize = 255;
 
-/// How long a request waits for another with the same key before it answers 409. Well under
+/// Time a request waits for another with the same key before it returns 409. Well under
 /// the functions' 10-second timeout.
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -65,7 +65,8 @@ where
     Ok(response)
 }
 
-/// Claims the key. Returns `None` when this request holds it, or the response that answers it.
+/// Claims the key. Returns `None` when the key now belongs to this request, or else the earlier
+/// response to send.
 async fn claim<S: Store>(store: &S, request: &ApiRequest, key: &str, fingerprint: &str) -> Result<Option<ApiResponse>, ApiError> {
     let deadline = Instant::now() + WAIT;
     loop {

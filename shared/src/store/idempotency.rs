@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Timestamp;
 
-/// How long a saved response answers retries, in microseconds: 24 hours.
+/// Lifetime of a saved response, in microseconds: 24 hours.
 pub const KEY_LIFETIME: i64 = 24 * 60 * 60 * 1_000_000;
 
 /// How long a claim keeps other requests with its key waiting, in microseconds. A request runs
@@ -26,10 +26,10 @@ pub struct SavedResponse {
     pub body: String,
 }
 
-/// What a claim found.
+/// State of a key that a claim found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyState {
-    /// The key was free (or its claim had expired): the caller holds it now.
+    /// The key was free, or its claim had expired, so the key now belongs to the caller.
     Claimed,
     /// A request with this key completed.
     Saved { fingerprint: String, response: SavedResponse },
@@ -49,7 +49,7 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
-    /// A new claim by a request with `fingerprint` at `now`.
+    /// Creates a claim by a request with `fingerprint` at `now`.
     pub fn claim(fingerprint: &str, now: Timestamp) -> Self {
         Self {
             fingerprint: fingerprint.to_string(),
@@ -67,7 +67,7 @@ impl KeyRecord {
         expired || abandoned
     }
 
-    /// The state that a claim at `now` finds in this record.
+    /// Returns the state that a claim at `now` finds in this record.
     pub fn state_at(&self, now: Timestamp) -> KeyState {
         if self.is_free_at(now) {
             return KeyState::Claimed;
@@ -84,7 +84,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_claim_is_free_again_after_its_lease() {
+    fn claim_free_after_lease() {
         let record = KeyRecord::claim("f", Timestamp(0));
         assert_eq!(record.state_at(Timestamp(CLAIM_LEASE - 1)), KeyState::Running { fingerprint: "f".into() });
         assert_eq!(record.state_at(Timestamp(CLAIM_LEASE)), KeyState::Claimed);

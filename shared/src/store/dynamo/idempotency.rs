@@ -15,6 +15,9 @@ use crate::store::StoreError;
 /// Attribute that DynamoDB's TTL reads: the expiry in seconds since the epoch.
 pub const TTL_ATTRIBUTE: &str = "expires_epoch";
 
+/// Condition under which a claim is still the request's own: its fingerprint, no saved response.
+const OWN_CLAIM: &str = "fingerprint = :fingerprint AND attribute_not_exists(response_body)";
+
 /// Claims that find the key freed between the failed condition and the read try again, at most
 /// this many times.
 const CLAIM_ATTEMPTS: usize = 4;
@@ -99,16 +102,13 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(key_pk(team, digest), KEY_SK)))
             .update_expression("SET response_status = :status, response_body = :body REMOVE locked_until")
-            .condition_expression("fingerprint = :fingerprint AND attribute_not_exists(response_body)")
+            .condition_expression(OWN_CLAIM)
             .expression_attribute_values(":status", number(i64::from(response.status)))
             .expression_attribute_values(":body", string(response.body.clone()))
             .expression_attribute_values(":fingerprint", string(fingerprint))
             .send()
             .await;
-        match update {
-            Err(error) if !error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Err(unavailable(error)),
-            _ => Ok(()),
-        }
+        ignore_lost_claim(update)
     }
 
     pub(super) async fn release_key_item(&self, team: &TeamId, digest: &str, fingerprint: &str) -> Result<(), StoreError> {
@@ -117,13 +117,22 @@ impl DynamoStore {
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(key_pk(team, digest), KEY_SK)))
-            .condition_expression("fingerprint = :fingerprint AND attribute_not_exists(response_body)")
+            .condition_expression(OWN_CLAIM)
             .expression_attribute_values(":fingerprint", string(fingerprint))
             .send()
             .await;
-        match delete {
-            Err(error) if !error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Err(unavailable(error)),
-            _ => Ok(()),
-        }
+        ignore_lost_claim(delete)
+    }
+}
+
+/// Treats a failed [`OWN_CLAIM`] condition as success: the claim is another request's now, so
+/// there is nothing to save or release.
+fn ignore_lost_claim<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>) -> Result<(), StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Err(error) if error.as_service_error().and_then(|e| e.code()) != Some("ConditionalCheckFailedException") => Err(unavailable(error)),
+        _ => Ok(()),
     }
 }
