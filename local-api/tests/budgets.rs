@@ -6,7 +6,7 @@
 //! for each Query and seeding a table per check would multiply that cost.
 
 use serde_json::Value;
-use shared::model::{CustomerChange, FieldDefinition, FieldScope, OrganizationChange, Timestamp, new_id};
+use shared::model::{CustomerChange, FieldDefinition, FieldScope, OrganizationChange, Timestamp};
 use shared::auth::KeyStore;
 use shared::store::Store;
 use shared::store::dynamo::DynamoStore;
@@ -37,7 +37,7 @@ async fn seeded() -> Team {
     for n in 0..20 {
         let body = serde_json::json!({"name": format!("Org {n}")});
         let new = OrganizationChange::from_body(body.as_object().unwrap(), &[]).unwrap().into_new(&[]).unwrap();
-        organizations.push(app.store.create_organization(&team, new).await.unwrap().id);
+        organizations.push(app.store.create_organization(&team, new, None).await.unwrap().id);
     }
     // A key of the team shares the table; no list may count its records as customers.
     let keys = shared::auth::dynamo::DynamoKeys::new(app.store.clone());
@@ -234,7 +234,7 @@ async fn unpaged_lists_past_the_response_limit_answer_422() {
         embedded.store.put_field(&team, FieldScope::Customer, definition).await.unwrap();
     }
     for n in 0..170 {
-        embedded.store.create_customer(&team, big_customer(n, &fields)).await.unwrap();
+        embedded.store.create_customer(&team, big_customer(n, &fields), None).await.unwrap();
     }
     assert_too_large(&embedded, "").await;
     assert_too_large(&embedded, "first=pat").await;
@@ -243,7 +243,7 @@ async fn unpaged_lists_past_the_response_limit_answer_422() {
     for definition in &fields {
         app.store.put_field(&team, FieldScope::Customer, definition).await.unwrap();
     }
-    let customers: Vec<_> = (0..170).map(|n| big_customer(n, &fields).into_customer(new_id(), Timestamp::now())).collect();
+    let customers: Vec<_> = (0..170).map(|n| big_customer(n, &fields).into_customer(Timestamp::now())).collect();
     app.store.import(&team, &customers, &[]).await.unwrap();
     meter.take();
     assert_too_large(&app, "").await;
@@ -265,7 +265,7 @@ async fn filtered_totals_span_several_dynamodb_pages() {
         .map(|n| {
             let body = serde_json::json!({"email": format!("long{n}@example.test"), "last": format!("{long_name}{n:04}")});
             let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).unwrap();
-            change.into_new(&[]).unwrap().into_customer(new_id(), Timestamp::now())
+            change.into_new(&[]).unwrap().into_customer(Timestamp::now())
         })
         .collect();
     app.store.import(&team, &customers, &[]).await.unwrap();

@@ -1,5 +1,6 @@
 //! Store failures seen from a client. The SDK retries throttled DynamoDB calls, and once the
-//! retries run out the request gets a 503 with `Retry-After` and writes nothing. S3 failing
+//! retries run out the request gets a 503 with `Retry-After` and writes nothing. A create that
+//! DynamoDB applied but whose answer was lost is not written again by a retry with its key. S3 failing
 //! during an avatar upload leaves the customer as it was. A customer delete whose avatar removal
 //! fails still removes the customer and leaves the object. DynamoDB and S3 run on moto, behind a
 //! loopback proxy that throttles, or replaced by a port that refuses connections.
@@ -27,21 +28,39 @@ use support::{multipart_file, Api, PNG};
 
 const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}"#;
 
-/// Starts a DynamoDB endpoint on loopback that throttles the first `throttle` requests and
-/// forwards the others to moto. Returns its address and the count of requests it has seen.
-async fn throttling_proxy(throttle: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+const LOST: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#;
+
+/// What the proxy does with one DynamoDB call.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Forwards the call to moto and its answer to the client.
+    None,
+    /// Answers that the call was throttled, without forwarding it.
+    Throttle,
+    /// Forwards the call, so moto applies it, and answers the client with a server error.
+    LoseAnswer,
+}
+
+/// Starts a DynamoDB endpoint on loopback in front of moto. `fault` picks what happens to each
+/// call from its number (from 0) and its `X-Amz-Target` operation name. Returns the address and
+/// the count of calls seen.
+async fn faulty_proxy(fault: impl Fn(usize, &str) -> Fault + Send + Sync + 'static) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
+    let (counter, fault) = (seen.clone(), Arc::new(fault));
     let upstream: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
-            let (counter, upstream) = (counter.clone(), upstream.clone());
+            let (counter, upstream, fault) = (counter.clone(), upstream.clone(), fault.clone());
             let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let (counter, upstream) = (counter.clone(), upstream.clone());
-                async move { Ok::<_, std::convert::Infallible>(forward_or_throttle(request, counter.fetch_add(1, Ordering::SeqCst) < throttle, upstream).await) }
+                let (counter, upstream, fault) = (counter.clone(), upstream.clone(), fault.clone());
+                async move {
+                    let target = request.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    let fault = fault(counter.fetch_add(1, Ordering::SeqCst), &target);
+                    Ok::<_, std::convert::Infallible>(pass(request, fault, upstream).await)
+                }
             });
             tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
         }
@@ -49,24 +68,36 @@ async fn throttling_proxy(throttle: usize) -> (SocketAddr, Arc<AtomicUsize>) {
     (addr, seen)
 }
 
-async fn forward_or_throttle(
+/// Starts a proxy that throttles the first `throttle` calls and forwards the others.
+async fn throttling_proxy(throttle: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+    faulty_proxy(move |n, _| if n < throttle { Fault::Throttle } else { Fault::None }).await
+}
+
+async fn pass(
     request: hyper::Request<hyper::body::Incoming>,
-    throttle: bool,
+    fault: Fault,
     upstream: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
 ) -> hyper::Response<Full<Bytes>> {
+    let error = |status: u16, body: &'static str| {
+        hyper::Response::builder()
+            .status(status)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .unwrap()
+    };
     let (mut parts, body) = request.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
-    if throttle {
-        return hyper::Response::builder()
-            .status(400)
-            .header("content-type", "application/x-amz-json-1.0")
-            .body(Full::new(Bytes::from_static(THROTTLED.as_bytes())))
-            .unwrap();
+    if let Fault::Throttle = fault {
+        return error(400, THROTTLED);
     }
     parts.uri = format!("{}{}", moto_endpoint(), parts.uri.path_and_query().unwrap()).parse().unwrap();
     let response = upstream.request(hyper::Request::from_parts(parts, Full::new(body))).await.unwrap();
     let (parts, body) = response.into_parts();
-    hyper::Response::from_parts(parts, Full::new(body.collect().await.unwrap().to_bytes()))
+    let body = body.collect().await.unwrap().to_bytes();
+    match fault {
+        Fault::LoseAnswer => error(500, LOST),
+        _ => hyper::Response::from_parts(parts, Full::new(body)),
+    }
 }
 
 /// Builds a DynamoDB client for `endpoint` with the SDK's default retries, as the functions have.
@@ -132,6 +163,29 @@ async fn throttling_past_the_retries_answers_503() {
     assert_eq!(refused.json()["error"]["code"], "unavailable");
     assert_eq!(seen.load(Ordering::SeqCst), 3, "the SDK's standard retry mode makes 3 attempts");
     assert_eq!(api.get("/customers").await.json(), json!([]), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_a_lost_answer_gets_the_applied_write() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let id = api.post_json("/customers", &json!({"email": "visitor@example.test"})).await.json()["id"].as_str().unwrap().to_string();
+    let (proxy, _) = faulty_proxy(|_, target| if target.ends_with(".TransactWriteItems") { Fault::LoseAnswer } else { Fault::None }).await;
+    let store = DynamoStore::new(dynamo_client(&format!("http://{proxy}")), moto.store.table());
+    let lossy = serve_beside(&api, App { store, avatars: moto.avatars.clone() }).await;
+    let visit = json!({"customer": id, "source": "Web", "description": "Visited"}).to_string();
+    let headers = [("Idempotency-Key", "visit-1")];
+
+    let lost = lossy.send_with("POST", "/track", &headers, Some("application/json"), visit.clone()).await;
+    let retry = api.send_with("POST", "/track", &headers, Some("application/json"), visit).await;
+
+    assert_eq!(lost.status, 503, "{}", String::from_utf8_lossy(&lost.body));
+    assert_eq!(retry.status, 200, "{}", String::from_utf8_lossy(&retry.body));
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    let interactions = api.get(&format!("/customers/{id}")).await.json()["interactions"].clone();
+    let descriptions: Vec<&str> = interactions.as_array().unwrap().iter().map(|i| i["description"].as_str().unwrap()).collect();
+    assert_eq!(descriptions, ["Visited", "Customer created"]);
+    assert_eq!(interactions[0]["id"], retry.json()["id"], "the replayed response names the stored interaction");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

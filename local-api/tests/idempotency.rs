@@ -20,7 +20,7 @@ async fn customer(api: &Api, email: &str) -> String {
 }
 
 /// Sends the same request twice and checks that the second got the first's response, marked as
-/// replayed.
+/// replayed, with the same `ETag` when the first had one.
 async fn send_twice(api: &Api, path: &str, key: &str, body: &Value) -> Value {
     let first = post_with_key(api, path, key, body).await;
     assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
@@ -31,12 +31,15 @@ async fn send_twice(api: &Api, path: &str, key: &str, body: &Value) -> Value {
     assert_eq!(retry.body, first.body);
     assert_eq!(retry.headers.get(REPLAYED).map(|v| v.as_bytes()), Some(&b"true"[..]));
     assert_eq!(retry.headers.get("content-type").map(|v| v.as_bytes()), Some(&b"application/json"[..]));
+    assert_eq!(retry.headers.get("etag"), first.headers.get("etag"));
     first.json()
 }
 
 async fn retried_creates_write_once(api: &Api) {
     let created = send_twice(api, "/customers", "create-jdoe", &json!({"email": "jdoe@example.test"})).await;
     let id = created["id"].as_str().unwrap();
+    let replayed = post_with_key(api, "/customers", "create-jdoe", &json!({"email": "jdoe@example.test"})).await;
+    assert_eq!(replayed.headers["etag"], "\"1\"", "a new customer's version");
     assert_eq!(api.get("/customers?per_page=10").await.json()["meta"]["total"], 1);
 
     send_twice(api, "/organizations", "create-org", &json!({"name": "Acme"})).await;

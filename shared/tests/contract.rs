@@ -42,7 +42,7 @@ fn emails(customers: &[shared::model::Customer]) -> Vec<&str> {
 
 async fn create_stores_and_reads_back<S: Store>(store: &S, team: &TeamId) {
     let created = store
-        .create_customer(team, new_customer(json!({"email": "jdoe@example.com", "first": "John", "tags": ["vip", "vip"], "assignedUser": 562})))
+        .create_customer(team, new_customer(json!({"email": "jdoe@example.com", "first": "John", "tags": ["vip", "vip"], "assignedUser": 562})), None)
         .await
         .unwrap();
 
@@ -57,9 +57,9 @@ async fn create_stores_and_reads_back<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn email_is_unique_ignoring_case<S: Store>(store: &S, team: &TeamId) {
-    store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"}))).await.unwrap();
+    store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"})), None).await.unwrap();
 
-    let second = store.create_customer(team, new_customer(json!({"email": "jane@example.test"}))).await;
+    let second = store.create_customer(team, new_customer(json!({"email": "jane@example.test"})), None).await;
     assert_eq!(second.unwrap_err(), StoreError::EmailTaken);
 
     let email = shared::model::Email::parse("JANE@example.TEST").unwrap();
@@ -68,8 +68,8 @@ async fn email_is_unique_ignoring_case<S: Store>(store: &S, team: &TeamId) {
 
 async fn concurrent_creates_keep_one<S: Store>(store: &S, team: &TeamId) {
     let (first, second) = tokio::join!(
-        store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"}))),
-        store.create_customer(team, new_customer(json!({"email": "jane@example.test"}))),
+        store.create_customer(team, new_customer(json!({"email": "Jane@Example.test"})), None),
+        store.create_customer(team, new_customer(json!({"email": "jane@example.test"})), None),
     );
     let outcomes = [first.is_ok(), second.is_ok()];
     assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{first:?} {second:?}");
@@ -83,12 +83,12 @@ async fn concurrent_creates_keep_one<S: Store>(store: &S, team: &TeamId) {
 
 async fn update_changes_only_sent_fields<S: Store>(store: &S, team: &TeamId) {
     let created = store
-        .create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee", "tags": ["x"]})))
+        .create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee", "tags": ["x"]})), None)
         .await
         .unwrap();
 
     let updated = store
-        .update_customer(team, &created.id, &change(json!({"last": "Park", "tags": []})), "Customer updated")
+        .update_customer(team, &created.id, &change(json!({"last": "Park", "tags": []})), "Customer updated", None)
         .await
         .unwrap();
     assert_eq!(updated.first.as_deref(), Some("Ann"));
@@ -97,7 +97,7 @@ async fn update_changes_only_sent_fields<S: Store>(store: &S, team: &TeamId) {
     assert!(updated.updated_at > created.updated_at);
 
     let again = store
-        .update_customer(team, &created.id, &change(json!({"tags": ["vip", "vip"]})), "Customer updated")
+        .update_customer(team, &created.id, &change(json!({"tags": ["vip", "vip"]})), "Customer updated", None)
         .await
         .unwrap();
     assert_eq!(again.tags, vec!["vip"]);
@@ -109,16 +109,16 @@ async fn update_changes_only_sent_fields<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn update_moves_email<S: Store>(store: &S, team: &TeamId) {
-    let first = store.create_customer(team, new_customer(json!({"email": "one@example.test"}))).await.unwrap();
-    let second = store.create_customer(team, new_customer(json!({"email": "two@example.test"}))).await.unwrap();
+    let first = store.create_customer(team, new_customer(json!({"email": "one@example.test"})), None).await.unwrap();
+    let second = store.create_customer(team, new_customer(json!({"email": "two@example.test"})), None).await.unwrap();
 
-    let taken = store.update_customer(team, &second.id, &change(json!({"email": "ONE@example.test"})), "u").await;
+    let taken = store.update_customer(team, &second.id, &change(json!({"email": "ONE@example.test"})), "u", None).await;
     assert_eq!(taken.unwrap_err(), StoreError::EmailTaken);
 
-    store.update_customer(team, &first.id, &change(json!({"email": "uno@example.test"})), "u").await.unwrap();
+    store.update_customer(team, &first.id, &change(json!({"email": "uno@example.test"})), "u", None).await.unwrap();
     let old = shared::model::Email::parse("one@example.test").unwrap();
     assert_eq!(store.customer_id_by_email(team, &old).await.unwrap(), None);
-    store.update_customer(team, &second.id, &change(json!({"email": "one@example.test"})), "u").await.unwrap();
+    store.update_customer(team, &second.id, &change(json!({"email": "one@example.test"})), "u", None).await.unwrap();
     assert_eq!(store.customer_id_by_email(team, &old).await.unwrap(), Some(second.id.clone()));
 
     let filtered = store.list_customers(team, &query(&[("email", "uno")], &[])).await.unwrap();
@@ -128,12 +128,12 @@ async fn update_moves_email<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn concurrent_updates_keep_both<S: Store>(store: &S, team: &TeamId) {
-    let created = store.create_customer(team, new_customer(json!({"email": "c@example.test"}))).await.unwrap();
+    let created = store.create_customer(team, new_customer(json!({"email": "c@example.test"})), None).await.unwrap();
     let first = change(json!({"first": "Cora"}));
     let last = change(json!({"last": "Diaz"}));
     let (a, b) = tokio::join!(
-        store.update_customer(team, &created.id, &first, "u"),
-        store.update_customer(team, &created.id, &last, "u"),
+        store.update_customer(team, &created.id, &first, "u", None),
+        store.update_customer(team, &created.id, &last, "u", None),
     );
     a.unwrap();
     b.unwrap();
@@ -144,10 +144,10 @@ async fn concurrent_updates_keep_both<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn delete_removes_everything<S: Store>(store: &S, team: &TeamId) {
-    let created = store.create_customer(team, new_customer(json!({"email": "gone@example.test", "first": "Gus"}))).await.unwrap();
-    let kept = store.create_customer(team, new_customer(json!({"email": "kept@example.test"}))).await.unwrap();
+    let created = store.create_customer(team, new_customer(json!({"email": "gone@example.test", "first": "Gus"})), None).await.unwrap();
+    let kept = store.create_customer(team, new_customer(json!({"email": "kept@example.test"})), None).await.unwrap();
     let tracked = Interaction::by_api(&created.id, "Called", Timestamp::now());
-    store.add_interaction(team, &tracked).await.unwrap();
+    store.add_interaction(team, &tracked, None).await.unwrap();
 
     let deleted = store.delete_customer(team, &created.id).await.unwrap();
     assert_eq!(deleted.id, created.id);
@@ -163,13 +163,13 @@ async fn delete_removes_everything<S: Store>(store: &S, team: &TeamId) {
     let activity = store.recent_activity(team, 20).await.unwrap();
     assert!(activity.iter().all(|entry| entry.customer.id == kept.id));
 
-    let again = store.create_customer(team, new_customer(json!({"email": "GONE@example.test"}))).await;
+    let again = store.create_customer(team, new_customer(json!({"email": "GONE@example.test"})), None).await;
     assert!(again.is_ok(), "the email is free again: {again:?}");
 }
 
 async fn list_pages_in_creation_order<S: Store>(store: &S, team: &TeamId) {
     for n in 0..7 {
-        store.create_customer(team, new_customer(json!({"email": format!("p{n}@example.test")}))).await.unwrap();
+        store.create_customer(team, new_customer(json!({"email": format!("p{n}@example.test")})), None).await.unwrap();
     }
 
     let all = store.list_customers(team, &query(&[], &[])).await.unwrap();
@@ -191,15 +191,15 @@ async fn filters_match_prefix_ignoring_case<S: Store>(store: &S, team: &TeamId) 
         let body = json!({"name": name});
         OrganizationChange::from_body(body.as_object().unwrap(), &[]).unwrap().into_new(&[]).unwrap()
     };
-    let org_a = store.create_organization(team, organization("A")).await.unwrap().id;
-    let org_b = store.create_organization(team, organization("B")).await.unwrap().id;
+    let org_a = store.create_organization(team, organization("A"), None).await.unwrap().id;
+    let org_b = store.create_organization(team, organization("B"), None).await.unwrap().id;
     let people = [
         json!({"email": "jdoe@example.com", "first": "John", "middle": "Stephen", "last": "Doe", "organizationId": org_a}),
         json!({"email": "jane@example.com", "first": "Jane", "last": "Doe", "organizationId": org_b}),
         json!({"email": "zed@example.com", "first": "Zed"}),
     ];
     for person in people {
-        store.create_customer(team, new_customer(person)).await.unwrap();
+        store.create_customer(team, new_customer(person), None).await.unwrap();
     }
 
     let org_prefix = &org_a[..10];
@@ -222,7 +222,7 @@ async fn filters_match_prefix_ignoring_case<S: Store>(store: &S, team: &TeamId) 
 async fn filter_skips_non_matching_before_limit<S: Store>(store: &S, team: &TeamId) {
     for n in 1..=30 {
         let first = if n == 25 { "Zed" } else { "Amy" };
-        store.create_customer(team, new_customer(json!({"email": format!("c{n}@example.test"), "first": first}))).await.unwrap();
+        store.create_customer(team, new_customer(json!({"email": format!("c{n}@example.test"), "first": first})), None).await.unwrap();
     }
 
     let page = store.list_customers(team, &query(&[("first", "Zed"), ("per_page", "10")], &[])).await.unwrap();
@@ -279,7 +279,7 @@ async fn every_page_lists_each_customer_once<S: Store>(store: &S, team: &TeamId)
     for n in 0..23 {
         let first = ["Ann", "Abe", "Bob"][n % 3];
         let body = json!({"email": format!("v{n}@example.test"), "first": first, "last": format!("L{}", n % 2)});
-        store.create_customer(team, new_customer(body)).await.unwrap();
+        store.create_customer(team, new_customer(body), None).await.unwrap();
     }
 
     visit_every_page(store, team, &[], 23).await;
@@ -303,8 +303,8 @@ async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) 
     assert_eq!(fields.len(), 3);
 
     let body = json!({"email": "attr@example.test", "attr-source": "Website", "attr-score": "42", "attr-active": "true"});
-    let created = store.create_customer(team, new_customer_with(body, &fields)).await.unwrap();
-    store.create_customer(team, new_customer_with(json!({"email": "other@example.test", "attr-source": "Event"}), &fields)).await.unwrap();
+    let created = store.create_customer(team, new_customer_with(body, &fields), None).await.unwrap();
+    store.create_customer(team, new_customer_with(json!({"email": "other@example.test", "attr-source": "Event"}), &fields), None).await.unwrap();
 
     let stored = store.customer_details(team, &created.id).await.unwrap().unwrap().customer;
     assert_eq!(stored.to_json()["attr-source"], json!("Website"));
@@ -321,7 +321,7 @@ async fn custom_attributes_store_and_filter<S: Store>(store: &S, team: &TeamId) 
         assert_eq!(emails(&found.customers), expected, "filter {pairs:?}");
     }
 
-    let cleared = store.update_customer(team, &created.id, &change_with(json!({"attr-score": ""}), &fields), "u").await.unwrap();
+    let cleared = store.update_customer(team, &created.id, &change_with(json!({"attr-score": ""}), &fields), "u", None).await.unwrap();
     assert!(!cleared.to_json().contains_key("attr-score"));
     assert_eq!(store.list_customers(team, &query(&[("attr-score", "42")], &fields)).await.unwrap().total, 0);
 }
@@ -344,11 +344,11 @@ async fn fields_are_replaced_and_deleted<S: Store>(store: &S, team: &TeamId) {
 }
 
 async fn latest_and_activity_are_newest_first<S: Store>(store: &S, team: &TeamId) {
-    let a = store.create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee"}))).await.unwrap();
-    let b = store.create_customer(team, new_customer(json!({"email": "b@example.test"}))).await.unwrap();
-    store.update_customer(team, &a.id, &change(json!({"middle": "M"})), "Customer updated").await.unwrap();
+    let a = store.create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee"})), None).await.unwrap();
+    let b = store.create_customer(team, new_customer(json!({"email": "b@example.test"})), None).await.unwrap();
+    store.update_customer(team, &a.id, &change(json!({"middle": "M"})), "Customer updated", None).await.unwrap();
     let tracked = Interaction { description: "Filled out a form".into(), source: "Website".into(), ..Interaction::by_api(&b.id, "", Timestamp::now()) };
-    store.add_interaction(team, &tracked).await.unwrap();
+    store.add_interaction(team, &tracked, None).await.unwrap();
 
     // The indexes behind both reads are eventually consistent on DynamoDB, but moto updates them at once.
     let latest = store.latest_customers(team, 20).await.unwrap();
@@ -372,12 +372,12 @@ async fn latest_and_activity_are_newest_first<S: Store>(store: &S, team: &TeamId
 
 async fn interaction_needs_customer<S: Store>(store: &S, team: &TeamId) {
     let orphan = Interaction::by_api("0190a1b2c3d4e5f60718293a4b5c6d7e", "x", Timestamp::now());
-    assert_eq!(store.add_interaction(team, &orphan).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.add_interaction(team, &orphan, None).await.unwrap_err(), StoreError::NotFound);
 }
 
 async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
     let team_b = team("other-team");
-    let created = store.create_customer(team_a, new_customer(json!({"email": "mine@example.test", "first": "Mia"}))).await.unwrap();
+    let created = store.create_customer(team_a, new_customer(json!({"email": "mine@example.test", "first": "Mia"})), None).await.unwrap();
     store.put_field(team_a, CUSTOMER, &field(json!({"key": "attr-x", "name": "X", "type": "text"}))).await.unwrap();
 
     assert_eq!(store.customer_details(&team_b, &created.id).await.unwrap(), None);
@@ -388,10 +388,10 @@ async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
     assert!(store.latest_customers(&team_b, 20).await.unwrap().is_empty());
     assert!(store.recent_activity(&team_b, 20).await.unwrap().is_empty());
     assert!(store.fields(&team_b, CUSTOMER).await.unwrap().is_empty());
-    assert_eq!(store.update_customer(&team_b, &created.id, &change(json!({"first": "X"})), "u").await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.update_customer(&team_b, &created.id, &change(json!({"first": "X"})), "u", None).await.unwrap_err(), StoreError::NotFound);
     assert_eq!(store.delete_customer(&team_b, &created.id).await.unwrap_err(), StoreError::NotFound);
 
-    let same_email = store.create_customer(&team_b, new_customer(json!({"email": "mine@example.test"}))).await;
+    let same_email = store.create_customer(&team_b, new_customer(json!({"email": "mine@example.test"})), None).await;
     assert!(same_email.is_ok(), "emails are unique per team only");
 }
 
@@ -454,7 +454,7 @@ async fn lists_span_several_dynamodb_pages<S: Store>(store: &S, team: &TeamId) {
     }
     for n in 0..40 {
         body["email"] = json!(format!("big{n:02}@example.test"));
-        store.create_customer(team, new_customer_with(body.clone(), &fields)).await.unwrap();
+        store.create_customer(team, new_customer_with(body.clone(), &fields), None).await.unwrap();
     }
 
     let all = store.list_customers(team, &query(&[], &fields)).await.unwrap();

@@ -33,7 +33,7 @@ fn names(page: &shared::store::OrganizationPage) -> Vec<&str> {
 
 async fn organization_lifecycle<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let store = &app.store;
-    let created = store.create_organization(&team_a(), new_organization("Company Co Inc")).await.unwrap();
+    let created = store.create_organization(&team_a(), new_organization("Company Co Inc"), None).await.unwrap();
     let fetched = store.organization(&team_a(), &created.id).await.unwrap().unwrap();
     assert_eq!(fetched, created);
 
@@ -53,7 +53,7 @@ async fn organization_lifecycle<S: Store, A: AvatarStore>(app: &App<S, A>) {
 async fn organization_names_are_searched_and_paged<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let store = &app.store;
     for name in ["Beta Labs", "Acme", "acme west", "Zeta", "Acme"] {
-        store.create_organization(&team_a(), new_organization(name)).await.unwrap();
+        store.create_organization(&team_a(), new_organization(name), None).await.unwrap();
     }
     let all = store.list_organizations(&team_a(), &organization_query(&[])).await.unwrap();
     assert_eq!(names(&all), vec!["Beta Labs", "Acme", "acme west", "Zeta", "Acme"]);
@@ -71,19 +71,19 @@ async fn organization_names_are_searched_and_paged<S: Store, A: AvatarStore>(app
 async fn customers_need_an_existing_organization<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let store = &app.store;
     let missing = new_customer(json!({"email": "a@example.test", "organizationId": "0190a1b2c3d4e5f60718293a4b5c6d70"}));
-    assert_eq!(store.create_customer(&team_a(), missing).await.unwrap_err(), StoreError::UnknownOrganization);
+    assert_eq!(store.create_customer(&team_a(), missing, None).await.unwrap_err(), StoreError::UnknownOrganization);
 
-    let other_team = store.create_organization(&team("team-b"), new_organization("Theirs")).await.unwrap();
+    let other_team = store.create_organization(&team("team-b"), new_organization("Theirs"), None).await.unwrap();
     let foreign = new_customer(json!({"email": "a@example.test", "organizationId": other_team.id}));
-    assert_eq!(store.create_customer(&team_a(), foreign).await.unwrap_err(), StoreError::UnknownOrganization);
+    assert_eq!(store.create_customer(&team_a(), foreign, None).await.unwrap_err(), StoreError::UnknownOrganization);
 
-    let ours = store.create_organization(&team_a(), new_organization("Ours")).await.unwrap();
-    let customer = store.create_customer(&team_a(), new_customer(json!({"email": "a@example.test"}))).await.unwrap();
+    let ours = store.create_organization(&team_a(), new_organization("Ours"), None).await.unwrap();
+    let customer = store.create_customer(&team_a(), new_customer(json!({"email": "a@example.test"})), None).await.unwrap();
     let join_foreign = CustomerChange { organization_id: Some(Some(other_team.id.clone())), ..Default::default() };
-    let result = store.update_customer(&team_a(), &customer.id, &join_foreign, "u").await;
+    let result = store.update_customer(&team_a(), &customer.id, &join_foreign, "u", None).await;
     assert_eq!(result.unwrap_err(), StoreError::UnknownOrganization);
     let join = CustomerChange { organization_id: Some(Some(ours.id.clone())), ..Default::default() };
-    store.update_customer(&team_a(), &customer.id, &join, "u").await.unwrap();
+    store.update_customer(&team_a(), &customer.id, &join, "u", None).await.unwrap();
 
     let members = store.organization_members(&team_a(), &ours.id, 100).await.unwrap();
     assert_eq!(members.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec![customer.id.as_str()]);
@@ -91,11 +91,11 @@ async fn customers_need_an_existing_organization<S: Store, A: AvatarStore>(app: 
 
 async fn deleting_organization_frees_customers<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let store = &app.store;
-    let organization = store.create_organization(&team_a(), new_organization("Gone Inc")).await.unwrap();
+    let organization = store.create_organization(&team_a(), new_organization("Gone Inc"), None).await.unwrap();
     let mut ids = Vec::new();
     for n in 0..3 {
         let body = json!({"email": format!("m{n}@example.test"), "organizationId": organization.id});
-        ids.push(store.create_customer(&team_a(), new_customer(body)).await.unwrap().id);
+        ids.push(store.create_customer(&team_a(), new_customer(body), None).await.unwrap().id);
     }
     assert_eq!(store.organization_members(&team_a(), &organization.id, 2).await.unwrap().len(), 2);
 
@@ -111,11 +111,11 @@ async fn deleting_organization_frees_customers<S: Store, A: AvatarStore>(app: &A
 
 async fn notes_are_added_listed_and_removed<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let store = &app.store;
-    let customer = store.create_customer(&team_a(), new_customer(json!({"email": "n@example.test"}))).await.unwrap();
+    let customer = store.create_customer(&team_a(), new_customer(json!({"email": "n@example.test"})), None).await.unwrap();
     let first = Note::from_body(&customer.id, json!({"body": "First call", "author": "Sam"}).as_object().unwrap()).unwrap();
     let second = Note::from_body(&customer.id, json!({"body": "Second\ncall"}).as_object().unwrap()).unwrap();
-    store.add_note(&team_a(), &first).await.unwrap();
-    store.add_note(&team_a(), &second).await.unwrap();
+    store.add_note(&team_a(), &first, None).await.unwrap();
+    store.add_note(&team_a(), &second, None).await.unwrap();
 
     let notes = store.customer_details(&team_a(), &customer.id).await.unwrap().unwrap().notes;
     assert_eq!(notes, vec![second.clone(), first.clone()]);
@@ -127,7 +127,7 @@ async fn notes_are_added_listed_and_removed<S: Store, A: AvatarStore>(app: &App<
     assert_eq!(notes, vec![second.clone()]);
 
     let orphan = Note::from_body("0190a1b2c3d4e5f60718293a4b5c6d7e", json!({"body": "x"}).as_object().unwrap()).unwrap();
-    assert_eq!(store.add_note(&team_a(), &orphan).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(store.add_note(&team_a(), &orphan, None).await.unwrap_err(), StoreError::NotFound);
     store.delete_customer(&team_a(), &customer.id).await.unwrap();
     assert_eq!(store.customer_details(&team_a(), &customer.id).await.unwrap(), None);
 }
@@ -142,10 +142,10 @@ async fn removing_a_field_clears_its_values<S: Store, A: AvatarStore>(app: &App<
 
     let customer_body = json!({"email": "f@example.test", "attr-source": "Web"});
     let change = CustomerChange::from_body(customer_body.as_object().unwrap(), &fields).unwrap();
-    let customer = store.create_customer(&team_a(), change.into_new(&fields).unwrap()).await.unwrap();
+    let customer = store.create_customer(&team_a(), change.into_new(&fields).unwrap(), None).await.unwrap();
     let organization_body = json!({"name": "Org", "attr-source": "Fair"});
     let new = OrganizationChange::from_body(organization_body.as_object().unwrap(), &fields).unwrap().into_new(&fields).unwrap();
-    let organization = store.create_organization(&team_a(), new).await.unwrap();
+    let organization = store.create_organization(&team_a(), new, None).await.unwrap();
 
     let key = FieldKey::parse("attr-source").unwrap();
     store.delete_field(&team_a(), FieldScope::Customer, &key).await.unwrap();

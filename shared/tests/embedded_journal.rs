@@ -24,9 +24,9 @@ async fn records_survive_reopen() {
 
     let id = {
         let store = EmbeddedStore::open(&dir).unwrap();
-        let id = store.create_customer(&team, new).await.unwrap().id;
+        let id = store.create_customer(&team, new, None).await.unwrap().id;
         let change = CustomerChange::from_body(json!({"last": "Lee"}).as_object().unwrap(), &[]).unwrap();
-        store.update_customer(&team, &id, &change, "Customer updated").await.unwrap();
+        store.update_customer(&team, &id, &change, "Customer updated", None).await.unwrap();
         id
     };
 
@@ -46,7 +46,7 @@ async fn torn_last_line_is_skipped() {
     let new = CustomerChange::from_body(json!({"email": "a@example.test"}).as_object().unwrap(), &[]).unwrap().into_new(&[]).unwrap();
     {
         let store = EmbeddedStore::open(&dir).unwrap();
-        store.create_customer(&team, new).await.unwrap();
+        store.create_customer(&team, new, None).await.unwrap();
     }
     let journal = dir.join("teams").join("local.jsonl");
     let mut file = std::fs::OpenOptions::new().append(true).open(&journal).unwrap();

@@ -169,13 +169,13 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), B
     let team = team(EVENT_TEAM);
     let invalid = |errors: shared::model::FieldErrors| format!("invalid seed record: {errors:?}");
     let organization = OrganizationChange::from_body(json!({"name": "Company Co Inc"}).as_object().unwrap(), &[]).map_err(invalid)?;
-    let organization = app.store.create_organization(&team, organization.into_new(&[]).map_err(invalid)?).await?;
+    let organization = app.store.create_organization(&team, organization.into_new(&[]).map_err(invalid)?, None).await?;
     let body = json!({"email": "jdoe@example.com", "first": "John", "last": "Doe", "organizationId": organization.id, "tags": ["vip"]});
     let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
-    let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?).await?;
+    let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?, None).await?;
     let body = json!({"email": "writes@example.com", "first": "Wanda", "last": "Writes"});
     let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
-    let written = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?).await?;
+    let written = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?, None).await?;
     let definition = json!({"key": "attr-source", "name": "Source", "type": "text"});
     let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid)?;
     app.store.put_field(&team, FieldScope::Customer, &field).await?;

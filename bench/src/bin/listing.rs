@@ -108,7 +108,7 @@ async fn seed(app: &BenchApp, team: &TeamId, count: usize) -> Vec<Customer> {
         .map(|n| {
             let body = serde_json::json!({"name": format!("Organization {n}")});
             let change = OrganizationChange::from_body(body.as_object().expect("an object"), &[]).expect("a valid organization");
-            change.into_new(&[]).expect("a new organization").into_organization(new_id(), Timestamp::now())
+            change.into_new(&[]).expect("a new organization").into_organization(Timestamp::now())
         })
         .collect();
     app.store.import_organizations(team, &organizations).await.expect("organizations are imported");

@@ -17,7 +17,7 @@ async fn feed_has_documented_shape<S: Store, A: AvatarStore>(app: &App<S, A>) {
         description: "Filled out a form".into(),
         ..Interaction::by_api(&id, "", Timestamp::now())
     };
-    app.store.add_interaction(&team(EVENT_TEAM), &form).await.unwrap();
+    app.store.add_interaction(&team(EVENT_TEAM), &form, None).await.unwrap();
 
     let (status, body) = call(app, &event("activity.json")).await;
     assert_eq!(status, 200);

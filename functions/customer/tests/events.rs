@@ -159,7 +159,7 @@ async fn newest_hundred_interactions_are_listed() {
     let id = create_customer(&app, json!({"email": "busy@example.com"})).await;
     for n in 0..150 {
         let interaction = Interaction { description: format!("call {n}"), ..Interaction::by_api(&id, "", Timestamp::now()) };
-        app.store.add_interaction(&team(EVENT_TEAM), &interaction).await.unwrap();
+        app.store.add_interaction(&team(EVENT_TEAM), &interaction, None).await.unwrap();
     }
     let (status, body) = call(&app, &event_for_customer("customer-get.json", &id)).await;
     assert_eq!(status, 200);

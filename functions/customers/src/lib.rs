@@ -2,8 +2,9 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::http::{ok, ok_tagged, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES, idempotent};
-use shared::model::{Cursor, CustomerChange, FieldKey, FieldScope, ListQuery};
+use shared::http::{ok, ok_tagged, page_body, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, MAX_RESPONSE_BYTES, completion, idempotent};
+use shared::model::{Cursor, CustomerChange, FieldKey, FieldScope, ListQuery, FIRST_VERSION};
+use shared::store::idempotency::KeyClaim;
 use shared::store::{AvatarStore, Store};
 use shared::App;
 
@@ -14,7 +15,7 @@ pub const ROUTES: &[Route] = &[Route::Customers];
 pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request) -> Response<Body> {
     respond(ROUTES, request, |request| async move {
         match request.method.as_str() {
-            "POST" => idempotent(&app.store, &request, || create(app, &request)).await,
+            "POST" => idempotent(&app.store, &request, |claim| create(app, &request, claim)).await,
             _ => list(app, &request).await,
         }
     })
@@ -46,11 +47,12 @@ async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -
     Ok(ok(&body))
 }
 
-async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, claim: Option<KeyClaim>) -> Result<ApiResponse, ApiError> {
     let body = read_object(request)?;
     CustomerChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
     let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
-    let created = app.store.create_customer(&request.team, customer).await?;
-    Ok(ok_tagged(&json!({"success": "Customer created", "id": created.id}), created.version))
+    let response = ok_tagged(&json!({"success": "Customer created", "id": customer.id}), FIRST_VERSION);
+    app.store.create_customer(&request.team, customer, completion(claim, &response).as_ref()).await?;
+    Ok(response)
 }

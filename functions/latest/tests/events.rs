@@ -20,7 +20,7 @@ async fn newest_update_comes_first<S: Store, A: AvatarStore>(app: &App<S, A>) {
     let first = create_customer(app, json!({"email": "first@example.com"})).await;
     create_customer(app, json!({"email": "second@example.com"})).await;
     let change = CustomerChange::from_body(json!({"last": "Updated"}).as_object().unwrap(), &[]).unwrap();
-    app.store.update_customer(&team(EVENT_TEAM), &first, &change, "Customer updated").await.unwrap();
+    app.store.update_customer(&team(EVENT_TEAM), &first, &change, "Customer updated", None).await.unwrap();
 
     let (status, body) = call(app, &event("latest.json")).await;
     assert_eq!(status, 200);

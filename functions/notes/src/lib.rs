@@ -2,8 +2,9 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, idempotent};
+use shared::http::{ok, read_object, respond, ApiError, ApiRequest, ApiResponse, Route, completion, idempotent};
 use shared::model::Note;
+use shared::store::idempotency::KeyClaim;
 use shared::store::{AvatarStore, Store, StoreError};
 use shared::App;
 
@@ -14,21 +15,22 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
     respond(ROUTES, request, |request| async move {
         match request.route {
             Route::Note => delete(app, &request).await,
-            _ => idempotent(&app.store, &request, || add(app, &request)).await,
+            _ => idempotent(&app.store, &request, |claim| add(app, &request, claim)).await,
         }
     })
     .await
 }
 
-async fn add<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+async fn add<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, claim: Option<KeyClaim>) -> Result<ApiResponse, ApiError> {
     // The note is checked before the customer is looked up, so a note over its limit costs no read.
     let mut note = Note::from_body("", &read_object(request)?)?;
     note.customer_id = app.customer_id(&request.team, request.parameter()).await?;
-    app.store.add_note(&request.team, &note).await.map_err(|error| match error {
+    let response = ok(&json!({"success": "Note added", "id": note.id}));
+    app.store.add_note(&request.team, &note, completion(claim, &response).as_ref()).await.map_err(|error| match error {
         StoreError::NotFound => ApiError::not_found("Customer"),
         other => other.into(),
     })?;
-    Ok(ok(&json!({"success": "Note added", "id": note.id})))
+    Ok(response)
 }
 
 async fn delete<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

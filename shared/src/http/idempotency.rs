@@ -3,19 +3,23 @@
 //! nothing. The same key with another request is a 422. A request that arrives while another
 //! with its key runs waits for that one's response, up to [`WAIT`].
 //!
-//! Only successful responses are saved: a request that failed wrote nothing, so its key is
-//! released and a retry runs again. Keys belong to a team and expire after 24 hours.
+//! The create receives the request's claim and saves its response in the same atomic write as
+//! its records (see [`Completion`]). A write that happened always has its response saved, even
+//! when the client got a timeout or a 503 instead, so a retry never writes twice. A request that
+//! fails releases its claim; when its write happened after all, the release finds the saved
+//! response and leaves it. Keys belong to a team and expire after 24 hours.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use lambda_http::http::header::ETAG;
 use lambda_http::http::{HeaderName, HeaderValue};
 use lambda_http::Body;
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::model::Timestamp;
-use crate::store::idempotency::{KeyState, SavedResponse};
+use crate::store::idempotency::{Completion, KeyClaim, KeyState, SavedResponse};
 use crate::store::Store;
 
 /// The request header that carries the key.
@@ -35,44 +39,47 @@ const WAIT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(100);
 
 /// Runs `create` at most once per idempotency key of the team, when the request has one.
+/// `create` gets the request's claim, which its write must complete (see [`completion`]).
 pub async fn idempotent<S, F, Fut>(store: &S, request: &ApiRequest, create: F) -> Result<ApiResponse, ApiError>
 where
     S: Store,
-    F: FnOnce() -> Fut,
+    F: FnOnce(Option<KeyClaim>) -> Fut,
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
 {
-    let Some(key) = key_digest(request)? else { return create().await };
-    let fingerprint = fingerprint(request);
+    let Some(key) = key_digest(request)? else { return create(None).await };
+    let claim = KeyClaim::new(key, fingerprint(request));
 
-    if let Some(earlier) = claim(store, request, &key, &fingerprint).await? {
+    if let Some(earlier) = wait_for_key(store, request, &claim).await? {
         return Ok(earlier);
     }
 
-    let response = create().await.unwrap_or_else(ApiError::into_response);
-    let saved = match response.body() {
-        Body::Text(body) if response.status().is_success() => Some(SavedResponse { status: response.status().as_u16(), body: body.clone() }),
-        _ => None,
-    };
-    match saved {
-        Some(saved) => {
-            // The write is done: a failure to save its response must not turn it into an error.
-            if let Err(error) = store.save_response(&request.team, &key, &fingerprint, &saved).await {
-                tracing::warn!(%error, request_id = %request.request_id, "saving the response of an idempotent request failed; a retry within 60 seconds gets 409, a later one writes again");
-            }
+    let response = create(Some(claim.clone())).await;
+    if response.is_err() {
+        // The client gets the create's own error; a claim left behind holds the key for 60 s.
+        if let Err(error) = store.release_key(&request.team, &claim).await {
+            tracing::warn!(%error, request_id = %request.request_id, "releasing an idempotency key failed");
         }
-        None => store.release_key(&request.team, &key, &fingerprint).await?,
     }
-    Ok(response)
+    response
+}
+
+/// Pairs `claim` with the response that the create will send, for the write that completes it.
+/// Only a response with a text body can be sent again; creates answer JSON.
+pub fn completion(claim: Option<KeyClaim>, response: &ApiResponse) -> Option<Completion> {
+    let Body::Text(body) = response.body() else { return None };
+    let etag = response.headers().get(ETAG).and_then(|value| value.to_str().ok()).map(str::to_string);
+    let response = SavedResponse { status: response.status().as_u16(), body: body.clone(), etag };
+    claim.map(|claim| Completion { claim, response })
 }
 
 /// Claims the key. Returns `None` when the key now belongs to this request, or else the earlier
 /// response to send.
-async fn claim<S: Store>(store: &S, request: &ApiRequest, key: &str, fingerprint: &str) -> Result<Option<ApiResponse>, ApiError> {
+async fn wait_for_key<S: Store>(store: &S, request: &ApiRequest, claim: &KeyClaim) -> Result<Option<ApiResponse>, ApiError> {
     let deadline = Instant::now() + WAIT;
     loop {
-        match store.claim_key(&request.team, key, fingerprint, Timestamp::now()).await? {
+        match store.claim_key(&request.team, claim, Timestamp::now()).await? {
             KeyState::Claimed => return Ok(None),
-            KeyState::Saved { fingerprint: other, .. } | KeyState::Running { fingerprint: other } if other != fingerprint => {
+            KeyState::Saved { fingerprint: other, .. } | KeyState::Running { fingerprint: other } if other != claim.fingerprint => {
                 return Err(ApiError::invalid_field(
                     "Idempotency-Key",
                     "was already used with another request; send a new key for a new request",
@@ -88,7 +95,11 @@ async fn claim<S: Store>(store: &S, request: &ApiRequest, key: &str, fingerprint
 fn replay(saved: SavedResponse) -> ApiResponse {
     let status = lambda_http::http::StatusCode::from_u16(saved.status).unwrap_or(lambda_http::http::StatusCode::OK);
     let mut response = super::json_text(status, saved.body);
-    response.headers_mut().insert(HeaderName::from_static(REPLAYED_HEADER), HeaderValue::from_static("true"));
+    let headers = response.headers_mut();
+    headers.insert(HeaderName::from_static(REPLAYED_HEADER), HeaderValue::from_static("true"));
+    if let Some(etag) = saved.etag.and_then(|etag| HeaderValue::from_str(&etag).ok()) {
+        headers.insert(ETAG, etag);
+    }
     response
 }
 

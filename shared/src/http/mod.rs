@@ -14,7 +14,7 @@ mod route;
 pub use body::{read_object, MAX_BODY_BYTES};
 pub use error::ApiError;
 pub use request::{ApiRequest, LocalContext, TEAM_CONTEXT_KEY, TEAM_HEADER};
-pub use idempotency::idempotent;
+pub use idempotency::{completion, idempotent};
 pub use response::{json, json_text, respond, ApiResponse, RequestLine, MAX_RESPONSE_BYTES};
 
 use serde_json::Value;

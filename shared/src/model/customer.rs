@@ -78,9 +78,13 @@ pub struct CustomerChange {
     pub if_match: crate::model::IfMatch,
 }
 
-/// A checked create request: the change contains an email and every required attribute.
+/// A checked create request: the change contains an email and every required attribute. Its
+/// id is chosen before the write, so a response can be built before the record is stored.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NewCustomer(CustomerChange);
+pub struct NewCustomer {
+    pub id: String,
+    change: CustomerChange,
+}
 
 impl CustomerChange {
     /// Parses the fields of a create or update body, checking custom attributes against the
@@ -135,7 +139,7 @@ impl CustomerChange {
             push_error(&mut errors, "email", "is required".into());
         }
         check_required(&self.attributes, fields, true, &mut errors);
-        if errors.is_empty() { Ok(NewCustomer(self)) } else { Err(errors) }
+        if errors.is_empty() { Ok(NewCustomer { id: crate::model::new_id(), change: self }) } else { Err(errors) }
     }
 
     /// Checks that an update does not clear a required attribute.
@@ -166,11 +170,11 @@ impl CustomerChange {
 }
 
 impl NewCustomer {
-    /// Builds the record with a fresh `id`, created and updated at `now`.
-    pub fn into_customer(self, id: String, now: Timestamp) -> Customer {
-        let change = self.0;
+    /// Builds the record, created and updated at `now`.
+    pub fn into_customer(self, now: Timestamp) -> Customer {
+        let change = self.change;
         let mut customer = Customer {
-            id,
+            id: self.id,
             email: change.email.clone().expect("a NewCustomer is built only with an email"),
             first: None,
             middle: None,
@@ -186,11 +190,12 @@ impl NewCustomer {
         };
         change.apply(&mut customer, now);
         customer.updated_at = now;
+        customer.version = crate::model::FIRST_VERSION;
         customer
     }
 
     pub fn email(&self) -> &Email {
-        self.0.email.as_ref().expect("a NewCustomer is built only with an email")
+        self.change.email.as_ref().expect("a NewCustomer is built only with an email")
     }
 }
 

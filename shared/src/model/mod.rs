@@ -21,7 +21,7 @@ pub use list::{Cursor, Filter, FilterField, ListQuery, Paging, Position};
 pub use note::Note;
 pub use organization::{NewOrganization, Organization, OrganizationChange, OrganizationQuery};
 pub use timestamp::Timestamp;
-pub use version::{entity_tag, IfMatch};
+pub use version::{entity_tag, IfMatch, FIRST_VERSION};
 
 /// A validation failure: field name to the messages that explain what is wrong with it.
 pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;

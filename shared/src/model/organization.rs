@@ -46,9 +46,13 @@ pub struct OrganizationChange {
     pub if_match: crate::model::IfMatch,
 }
 
-/// A checked create request: it contains a name and every required attribute.
+/// A checked create request: it contains a name and every required attribute. Its id is chosen
+/// before the write, as a new customer's is.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NewOrganization(OrganizationChange);
+pub struct NewOrganization {
+    pub id: String,
+    change: OrganizationChange,
+}
 
 impl OrganizationChange {
     /// Parses a create or update body, checking custom attributes against `fields`.
@@ -93,7 +97,7 @@ impl OrganizationChange {
             push_error(&mut errors, "name", "is required".into());
         }
         check_required(&self.attributes, fields, true, &mut errors);
-        if errors.is_empty() { Ok(NewOrganization(self)) } else { Err(errors) }
+        if errors.is_empty() { Ok(NewOrganization { id: crate::model::new_id(), change: self }) } else { Err(errors) }
     }
 
     /// Checks that an update does not clear a required attribute.
@@ -124,9 +128,9 @@ impl OrganizationChange {
 }
 
 impl NewOrganization {
-    pub fn into_organization(self, id: String, now: Timestamp) -> Organization {
+    pub fn into_organization(self, now: Timestamp) -> Organization {
         let mut organization = Organization {
-            id,
+            id: self.id,
             name: String::new(),
             address: None,
             city: None,
@@ -137,8 +141,9 @@ impl NewOrganization {
             updated_at: now,
             version: 0,
         };
-        self.0.apply(&mut organization, now);
+        self.change.apply(&mut organization, now);
         organization.updated_at = now;
+        organization.version = crate::model::FIRST_VERSION;
         organization
     }
 }

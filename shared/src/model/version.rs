@@ -35,6 +35,9 @@ impl IfMatch {
     }
 }
 
+/// Version of a newly created record.
+pub const FIRST_VERSION: u64 = 1;
+
 /// Formats `version` as a strong entity tag.
 pub fn entity_tag(version: u64) -> String {
     format!("\"{version}\"")

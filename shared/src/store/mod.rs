@@ -12,7 +12,7 @@ pub mod table;
 
 use std::future::Future;
 
-use self::idempotency::{KeyState, SavedResponse};
+use self::idempotency::{Completion, KeyClaim, KeyState};
 use crate::model::{
     Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
@@ -81,8 +81,12 @@ pub const MAX_LISTED_BYTES: usize = crate::http::MAX_RESPONSE_BYTES;
 pub const MAX_LISTED_MEMBERS: usize = 100;
 
 /// Storage of customers, their interactions and notes, organizations, and the team's field
-/// definitions. Every method is
-/// scoped to one team, and no method can reach another team's records.
+/// definitions. Every method is scoped to one team, and no method can reach another team's
+/// records.
+///
+/// The writes that a create request makes take a `completion`: the request's idempotency claim
+/// and its response. The write saves that response in the same atomic step as the records, or
+/// fails with [`StoreError::Unavailable`] and writes nothing when the claim is no longer open.
 pub trait Store: Send + Sync + 'static {
     /// Stores a new customer with a recorded `created` interaction. Fails with
     /// [`StoreError::EmailTaken`] when the email, compared case-insensitively, is in use, and
@@ -91,6 +95,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         team: &TeamId,
         customer: NewCustomer,
+        completion: Option<&Completion>,
     ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
 
     /// Returns the customer with its interactions and notes, newest first.
@@ -115,6 +120,7 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         change: &CustomerChange,
         description: &str,
+        completion: Option<&Completion>,
     ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
 
     /// Deletes the customer and everything that belongs to it; returns the deleted record so the
@@ -153,10 +159,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         team: &TeamId,
         interaction: &Interaction,
+        completion: Option<&Completion>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Adds a note. Fails with [`StoreError::NotFound`] when the customer is gone.
-    fn add_note(&self, team: &TeamId, note: &Note) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn add_note(
+        &self,
+        team: &TeamId,
+        note: &Note,
+        completion: Option<&Completion>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Removes a note of the customer. Fails with [`StoreError::NotFound`] when there is none.
     fn delete_note(
@@ -171,6 +183,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         team: &TeamId,
         organization: NewOrganization,
+        completion: Option<&Completion>,
     ) -> impl Future<Output = Result<Organization, StoreError>> + Send;
 
     fn organization(&self, team: &TeamId, id: &str) -> impl Future<Output = Result<Option<Organization>, StoreError>> + Send;
@@ -231,29 +244,13 @@ pub trait Store: Send + Sync + 'static {
         key: &FieldKey,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Claims the idempotency key `key` (a digest of the client's key) for a request with
-    /// `fingerprint`, unless a live claim or saved response holds it; then returns that instead.
-    fn claim_key(
-        &self,
-        team: &TeamId,
-        key: &str,
-        fingerprint: &str,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<KeyState, StoreError>> + Send;
+    /// Claims the idempotency key of `claim` at `now`, unless a live claim or a saved response
+    /// holds it; then returns that instead.
+    fn claim_key(&self, team: &TeamId, claim: &KeyClaim, now: Timestamp) -> impl Future<Output = Result<KeyState, StoreError>> + Send;
 
-    /// Turns the claim of `key` by `fingerprint` into its saved response. Does nothing when the
-    /// claim is no longer this request's.
-    fn save_response(
-        &self,
-        team: &TeamId,
-        key: &str,
-        fingerprint: &str,
-        response: &SavedResponse,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Removes the claim of `key` by `fingerprint`, after a request that wrote nothing. Does
-    /// nothing when the claim is no longer this request's.
-    fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes `claim` after a request that wrote nothing. Does nothing when the key holds
+    /// another claim or a saved response.
+    fn release_key(&self, team: &TeamId, claim: &KeyClaim) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Fails when a record would hold more custom attribute values than

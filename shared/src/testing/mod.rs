@@ -202,5 +202,5 @@ pub async fn create_customer<S: crate::store::Store, A>(app: &App<S, A>, body: V
     let change = crate::model::CustomerChange::from_body(body.as_object().expect("body is an object"), &fields)
         .expect("test body is valid");
     let customer = change.into_new(&fields).expect("test body can create a customer");
-    app.store.create_customer(&team, customer).await.expect("customer is created").id
+    app.store.create_customer(&team, customer, None).await.expect("customer is created").id
 }

@@ -59,7 +59,7 @@ pub fn customer(n: usize, organizations: &[String], fields: &[FieldDefinition]) 
 
 fn build(body: &Value, fields: &[FieldDefinition]) -> Customer {
     let change = CustomerChange::from_body(body.as_object().expect("an object"), fields).expect("a valid customer");
-    change.into_new(fields).expect("a new customer").into_customer(new_id(), Timestamp::now())
+    change.into_new(fields).expect("a new customer").into_customer(Timestamp::now())
 }
 
 /// Interactions tracked for the `n`th customer besides its `created` one: one in ten customers

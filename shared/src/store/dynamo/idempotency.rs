@@ -1,22 +1,24 @@
 //! Idempotency keys on DynamoDB: one item per key, written only under conditions, so two racing
-//! requests with the same key cannot both claim it. DynamoDB's TTL deletes expired items some
-//! time after `expires_epoch`; until it does, the conditions treat them as absent.
+//! requests with the same key cannot both claim it. A create's transaction completes its claim
+//! with one more step. DynamoDB's TTL deletes expired items some time after `expires_epoch`;
+//! until it does, the conditions treat them as absent.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::keys::{key_pk, KEY_SK};
-use super::{key, string, unavailable, DynamoStore, Item};
+use super::{key, string, unavailable, unavailable_build, DynamoStore, Item, TransactionFailure};
 use crate::model::{TeamId, Timestamp};
-use crate::store::idempotency::{KeyRecord, KeyState, SavedResponse};
+use crate::store::idempotency::{Completion, KeyClaim, KeyRecord, KeyState, SavedResponse};
 use crate::store::StoreError;
 
 /// Attribute that DynamoDB's TTL reads: the expiry in seconds since the epoch.
 pub const TTL_ATTRIBUTE: &str = "expires_epoch";
 
-/// Condition under which a claim is still the request's own: its fingerprint, no saved response.
-const OWN_CLAIM: &str = "fingerprint = :fingerprint AND attribute_not_exists(response_body)";
+/// Condition under which a claim is still open and the request's own: its token, no saved
+/// response.
+const OPEN_CLAIM: &str = "claim_token = :token AND attribute_not_exists(response_body)";
 
 /// Claims that find the key freed between the failed condition and the read try again, at most
 /// this many times.
@@ -29,6 +31,7 @@ fn number(value: i64) -> AttributeValue {
 fn claim_item(team: &TeamId, digest: &str, record: &KeyRecord) -> Item {
     let mut item = key(key_pk(team, digest), KEY_SK);
     item.insert("fingerprint".into(), string(record.fingerprint.clone()));
+    item.insert("claim_token".into(), string(record.token.clone()));
     item.insert("expires_at".into(), number(record.expires_at.0));
     item.insert(TTL_ATTRIBUTE.into(), number(record.expires_at.0 / 1_000_000));
     if let Some(until) = record.locked_until {
@@ -41,11 +44,12 @@ fn read_record(item: &HashMap<String, AttributeValue>) -> Option<KeyRecord> {
     let text = |name: &str| item.get(name).and_then(|value| value.as_s().ok()).cloned();
     let int = |name: &str| item.get(name).and_then(|value| value.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
     let response = match (int("response_status"), text("response_body")) {
-        (Some(status), Some(body)) => Some(SavedResponse { status: u16::try_from(status).ok()?, body }),
+        (Some(status), Some(body)) => Some(SavedResponse { status: u16::try_from(status).ok()?, body, etag: text("response_etag") }),
         _ => None,
     };
     Some(KeyRecord {
         fingerprint: text("fingerprint")?,
+        token: text("claim_token").unwrap_or_default(),
         locked_until: int("locked_until").map(Timestamp),
         response,
         expires_at: Timestamp(int("expires_at")?),
@@ -53,14 +57,14 @@ fn read_record(item: &HashMap<String, AttributeValue>) -> Option<KeyRecord> {
 }
 
 impl DynamoStore {
-    pub(super) async fn claim_key_item(&self, team: &TeamId, digest: &str, fingerprint: &str, now: Timestamp) -> Result<KeyState, StoreError> {
+    pub(super) async fn claim_key_item(&self, team: &TeamId, claim: &KeyClaim, now: Timestamp) -> Result<KeyState, StoreError> {
+        let digest = &claim.key;
         for _ in 0..CLAIM_ATTEMPTS {
-            let claim = KeyRecord::claim(fingerprint, now);
             let put = self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(claim_item(team, digest, &claim)))
+                .set_item(Some(claim_item(team, digest, &KeyRecord::claim(claim, now))))
                 .condition_expression(
                     "attribute_not_exists(pk) OR expires_at <= :now OR (attribute_not_exists(response_body) AND locked_until <= :now)",
                 )
@@ -95,38 +99,69 @@ impl DynamoStore {
         Ok(output.item.as_ref().and_then(read_record))
     }
 
-    pub(super) async fn save_key_response(&self, team: &TeamId, digest: &str, fingerprint: &str, response: &SavedResponse) -> Result<(), StoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(key_pk(team, digest), KEY_SK)))
-            .update_expression("SET response_status = :status, response_body = :body REMOVE locked_until")
-            .condition_expression(OWN_CLAIM)
-            .expression_attribute_values(":status", number(i64::from(response.status)))
-            .expression_attribute_values(":body", string(response.body.clone()))
-            .expression_attribute_values(":fingerprint", string(fingerprint))
-            .send()
-            .await;
-        ignore_lost_claim(update)
-    }
-
-    pub(super) async fn release_key_item(&self, team: &TeamId, digest: &str, fingerprint: &str) -> Result<(), StoreError> {
+    pub(super) async fn release_key_item(&self, team: &TeamId, claim: &KeyClaim) -> Result<(), StoreError> {
         let delete = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(key_pk(team, digest), KEY_SK)))
-            .condition_expression(OWN_CLAIM)
-            .expression_attribute_values(":fingerprint", string(fingerprint))
+            .set_key(Some(key(key_pk(team, &claim.key), KEY_SK)))
+            .condition_expression(OPEN_CLAIM)
+            .expression_attribute_values(":token", string(claim.token.clone()))
             .send()
             .await;
         ignore_lost_claim(delete)
     }
+
+    /// Runs `steps` as one transaction that also completes `completion`'s claim. The claim step
+    /// comes last, so the positions of failed conditions in `steps` keep their meaning.
+    pub(super) async fn transact_completing(
+        &self,
+        team: &TeamId,
+        mut steps: Vec<TransactWriteItem>,
+        completion: Option<&Completion>,
+    ) -> Result<(), TransactionFailure> {
+        let Some(completion) = completion else { return self.transact(steps).await };
+        let claim_at = steps.len();
+        steps.push(complete_step(&self.table, team, completion).map_err(TransactionFailure::Failed)?);
+        match self.transact(steps).await {
+            Err(TransactionFailure::Conditions(failed)) if failed.contains(&claim_at) => self.claim_failed(team, &completion.claim).await,
+            other => other,
+        }
+    }
+
+    /// Explains a failed claim step. When the claim holds its response, an earlier attempt of
+    /// this very transaction applied (the SDK retried it after a timeout), so the write is done.
+    /// Otherwise another request took the key over, and this write must not happen.
+    async fn claim_failed(&self, team: &TeamId, claim: &KeyClaim) -> Result<(), TransactionFailure> {
+        let record = self.read_key(team, &claim.key).await.map_err(TransactionFailure::Failed)?;
+        if record.is_some_and(|record| record.is_completed_by(claim)) {
+            return Ok(());
+        }
+        Err(TransactionFailure::Failed(StoreError::Unavailable("the idempotency claim was lost before the write".into())))
+    }
 }
 
-/// Treats a failed [`OWN_CLAIM`] condition as success: the claim is another request's now, so
-/// there is nothing to save or release.
+/// The transaction step that turns an open claim into its saved response.
+fn complete_step(table: &str, team: &TeamId, completion: &Completion) -> Result<TransactWriteItem, StoreError> {
+    let response = &completion.response;
+    let mut set = String::from("SET response_status = :status, response_body = :body");
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key(key_pk(team, &completion.claim.key), KEY_SK)))
+        .condition_expression(OPEN_CLAIM)
+        .expression_attribute_values(":token", string(completion.claim.token.clone()))
+        .expression_attribute_values(":status", number(i64::from(response.status)))
+        .expression_attribute_values(":body", string(response.body.clone()));
+    if let Some(etag) = &response.etag {
+        set.push_str(", response_etag = :etag");
+        update = update.expression_attribute_values(":etag", string(etag.clone()));
+    }
+    let update = update.update_expression(format!("{set} REMOVE locked_until")).build().map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Treats a failed [`OPEN_CLAIM`] condition as success: the key holds another claim or a saved
+/// response now, so there is nothing to release.
 fn ignore_lost_claim<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>) -> Result<(), StoreError>
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,

@@ -238,7 +238,7 @@ mod tests {
         }
 
         let change = CustomerChange::from_body(&body, &fields).expect("every value is at its limit, not past it");
-        let mut customer = change.into_new(&fields).unwrap().into_customer(crate::model::new_id(), Timestamp::now());
+        let mut customer = change.into_new(&fields).unwrap().into_customer(Timestamp::now());
         let team = TeamId::parse(&"t".repeat(TeamId::MAX_LEN)).unwrap();
         customer.avatar_key = Some(crate::store::avatar_key(&team, &customer.id, "jpg"));
         customer.version = u64::MAX;

@@ -6,8 +6,9 @@ use super::store::{index_item, too_many_conflicts};
 use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, key, string, unavailable, unreadable};
 use crate::model::{
     Customer, CustomerChange, FieldDefinition, FieldKey, FieldScope, Filter, FilterField, NewOrganization, Note,
-    Organization, OrganizationChange, OrganizationQuery, TeamId, Timestamp, new_id,
+    Organization, OrganizationChange, OrganizationQuery, TeamId, Timestamp,
 };
+use crate::store::idempotency::Completion;
 use crate::store::{OrganizationPage, Store, StoreError};
 
 fn read_organizations(items: Vec<Item>) -> Result<Vec<Organization>, StoreError> {
@@ -15,10 +16,10 @@ fn read_organizations(items: Vec<Item>) -> Result<Vec<Organization>, StoreError>
 }
 
 impl DynamoStore {
-    pub(super) async fn put_note(&self, team: &TeamId, note: &Note) -> Result<(), StoreError> {
+    pub(super) async fn put_note(&self, team: &TeamId, note: &Note, completion: Option<&Completion>) -> Result<(), StoreError> {
         let steps = vec![customer_exists(&self.table, team, &note.customer_id)?, put(&self.table, note_item(team, note)?)?];
         for attempt in 1..=WRITE_ATTEMPTS {
-            match self.transact(steps.clone()).await {
+            match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(()),
                 Err(TransactionFailure::Conditions(_)) => return Err(StoreError::NotFound),
                 Err(TransactionFailure::Conflict) => back_off(attempt).await,
@@ -46,15 +47,20 @@ impl DynamoStore {
         }
     }
 
-    pub(super) async fn put_new_organization(&self, team: &TeamId, new: NewOrganization) -> Result<Organization, StoreError> {
-        let organization = new.into_organization(new_id(), Timestamp::now());
+    pub(super) async fn put_new_organization(
+        &self,
+        team: &TeamId,
+        new: NewOrganization,
+        completion: Option<&Completion>,
+    ) -> Result<Organization, StoreError> {
+        let organization = new.into_organization(Timestamp::now());
         let steps = vec![
             put_new(&self.table, organization_item(team, &organization)?)?,
             put(&self.table, index_item(organization_name_key(team, &organization), &organization.id))?,
             count(&self.table, team, ORGANIZATIONS_COUNTER, 1)?,
         ];
         for attempt in 1..=WRITE_ATTEMPTS {
-            match self.transact(steps.clone()).await {
+            match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(organization),
                 Err(TransactionFailure::Conditions(_)) => {
                     return Err(StoreError::Unavailable("new organization id already in use".into()));
@@ -130,7 +136,7 @@ impl DynamoStore {
 
         let leave = CustomerChange { organization_id: Some(None), ..CustomerChange::default() };
         for member in self.members(team, id, None).await? {
-            match self.update_customer(team, &member.id, &leave, "Organization removed").await {
+            match self.update_customer(team, &member.id, &leave, "Organization removed", None).await {
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(error) => return Err(error),
             }
@@ -224,7 +230,7 @@ impl DynamoStore {
                 let holders = self.index_ids(index_pk(team, key_name.as_str()), String::new(), None).await?;
                 let clear = CustomerChange { attributes: [(key_name.clone(), None)].into(), ..CustomerChange::default() };
                 for id in holders {
-                    match self.update_customer(team, &id, &clear, "Custom attribute removed").await {
+                    match self.update_customer(team, &id, &clear, "Custom attribute removed", None).await {
                         Ok(_) | Err(StoreError::NotFound) => {}
                         Err(error) => return Err(error),
                     }

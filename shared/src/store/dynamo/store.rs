@@ -8,10 +8,10 @@ use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, str
 use crate::model::{
     Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange, OrganizationQuery,
-    TeamId, Timestamp, new_id,
+    TeamId, Timestamp,
 };
 use crate::store::table::RECENT_INDEX;
-use crate::store::idempotency::{KeyState, SavedResponse};
+use crate::store::idempotency::{Completion, KeyClaim, KeyState};
 use crate::store::{CustomerPage, OrganizationPage, Store, StoreError};
 
 impl DynamoStore {
@@ -164,8 +164,8 @@ pub(super) fn too_many_conflicts() -> StoreError {
 }
 
 impl Store for DynamoStore {
-    async fn create_customer(&self, team: &TeamId, customer: NewCustomer) -> Result<Customer, StoreError> {
-        let customer = customer.into_customer(new_id(), Timestamp::now());
+    async fn create_customer(&self, team: &TeamId, customer: NewCustomer, completion: Option<&Completion>) -> Result<Customer, StoreError> {
+        let customer = customer.into_customer(Timestamp::now());
         let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
 
         // The email lock is step 1, so a failed condition there means the email is taken.
@@ -185,7 +185,7 @@ impl Store for DynamoStore {
         }
 
         for attempt in 1..=WRITE_ATTEMPTS {
-            match self.transact(steps.clone()).await {
+            match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(customer),
                 Err(TransactionFailure::Conditions(failed)) if failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
@@ -261,6 +261,7 @@ impl Store for DynamoStore {
         id: &str,
         change: &CustomerChange,
         description: &str,
+        completion: Option<&Completion>,
     ) -> Result<Customer, StoreError> {
         for attempt in 1..=WRITE_ATTEMPTS {
             let Some(old) = self.get_customer(team, id).await? else {
@@ -288,7 +289,7 @@ impl Store for DynamoStore {
             }
             steps.extend(self.index_changes(team, &old, &new)?);
 
-            match self.transact(steps).await {
+            match self.transact_completing(team, steps, completion).await {
                 Ok(()) => return Ok(new),
                 Err(TransactionFailure::Conditions(failed)) if email_moves && failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
@@ -405,13 +406,13 @@ impl Store for DynamoStore {
             .collect())
     }
 
-    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction) -> Result<(), StoreError> {
+    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction, completion: Option<&Completion>) -> Result<(), StoreError> {
         let steps = vec![
             customer_exists(&self.table, team, &interaction.customer_id)?,
             put(&self.table, interaction_item(team, interaction)?)?,
         ];
         for attempt in 1..=WRITE_ATTEMPTS {
-            match self.transact(steps.clone()).await {
+            match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(()),
                 Err(TransactionFailure::Conditions(_)) => return Err(StoreError::NotFound),
                 Err(TransactionFailure::Conflict) => back_off(attempt).await,
@@ -421,16 +422,21 @@ impl Store for DynamoStore {
         Err(too_many_conflicts())
     }
 
-    async fn add_note(&self, team: &TeamId, note: &Note) -> Result<(), StoreError> {
-        self.put_note(team, note).await
+    async fn add_note(&self, team: &TeamId, note: &Note, completion: Option<&Completion>) -> Result<(), StoreError> {
+        self.put_note(team, note, completion).await
     }
 
     async fn delete_note(&self, team: &TeamId, customer_id: &str, note_id: &str) -> Result<(), StoreError> {
         self.remove_note(team, customer_id, note_id).await
     }
 
-    async fn create_organization(&self, team: &TeamId, organization: NewOrganization) -> Result<Organization, StoreError> {
-        self.put_new_organization(team, organization).await
+    async fn create_organization(
+        &self,
+        team: &TeamId,
+        organization: NewOrganization,
+        completion: Option<&Completion>,
+    ) -> Result<Organization, StoreError> {
+        self.put_new_organization(team, organization, completion).await
     }
 
     async fn organization(&self, team: &TeamId, id: &str) -> Result<Option<Organization>, StoreError> {
@@ -465,16 +471,12 @@ impl Store for DynamoStore {
         self.remove_field(team, scope, key).await
     }
 
-    async fn claim_key(&self, team: &TeamId, key: &str, fingerprint: &str, now: Timestamp) -> Result<KeyState, StoreError> {
-        self.claim_key_item(team, key, fingerprint, now).await
+    async fn claim_key(&self, team: &TeamId, claim: &KeyClaim, now: Timestamp) -> Result<KeyState, StoreError> {
+        self.claim_key_item(team, claim, now).await
     }
 
-    async fn save_response(&self, team: &TeamId, key: &str, fingerprint: &str, response: &SavedResponse) -> Result<(), StoreError> {
-        self.save_key_response(team, key, fingerprint, response).await
-    }
-
-    async fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.release_key_item(team, key, fingerprint).await
+    async fn release_key(&self, team: &TeamId, claim: &KeyClaim) -> Result<(), StoreError> {
+        self.release_key_item(team, claim).await
     }
 }
 

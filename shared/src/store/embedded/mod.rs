@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 mod records;
 
-use super::idempotency::KeyRecord;
+use super::idempotency::{Completion, KeyRecord};
 use super::StoreError;
 use crate::model::{Customer, Email, FieldDefinition, FieldKey, FieldScope, Interaction, Note, Organization, TeamId};
 
@@ -160,6 +160,22 @@ impl EmbeddedStore {
         Ok(result)
     }
 
+    /// Runs `plan` as [`write`](Self::write) does, and completes `completion`'s claim in the
+    /// same journal line. Fails, writing nothing, when the claim is no longer open.
+    fn write_completing<T>(
+        &self,
+        team: &TeamId,
+        completion: Option<&Completion>,
+        plan: impl FnOnce(&TeamData) -> Result<(Vec<Change>, T), StoreError>,
+    ) -> Result<T, StoreError> {
+        self.write(team, |data| {
+            let completed = completion.map(|completion| complete(data, completion)).transpose()?;
+            let (mut changes, result) = plan(data)?;
+            changes.extend(completed);
+            Ok((changes, result))
+        })
+    }
+
     fn read<T>(&self, team: &TeamId, query: impl FnOnce(&TeamData) -> T) -> T {
         let teams = self.lock();
         match teams.get(team) {
@@ -189,6 +205,16 @@ fn append(path: &Path, changes: &[Change]) -> std::io::Result<()> {
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
     file.write_all(&line)?;
     file.sync_data()
+}
+
+/// The change that saves `completion`'s response in place of its open claim.
+fn complete(data: &TeamData, completion: &Completion) -> Result<Change, StoreError> {
+    let claim = &completion.claim;
+    let Some(open) = data.keys.get(&claim.key).filter(|record| record.is_open_claim_of(claim)) else {
+        return Err(StoreError::Unavailable("the idempotency claim was lost before the write".into()));
+    };
+    let record = KeyRecord { locked_until: None, response: Some(completion.response.clone()), ..open.clone() };
+    Ok(Change::PutKey { key: claim.key.clone(), record })
 }
 
 fn stored_customer<'a>(data: &'a TeamData, id: &str) -> Result<&'a Customer, StoreError> {

@@ -5,13 +5,13 @@ use super::{email_owner, stored_customer, Change, EmbeddedStore, TeamData};
 use crate::model::{
     Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
-    OrganizationQuery, TeamId, Timestamp, new_id,
+    OrganizationQuery, TeamId, Timestamp,
 };
 use std::ops::Bound::{Excluded, Unbounded};
 
 use crate::model::Filter;
 use crate::store::listing::{self, FilterMatches, IndexEntry};
-use crate::store::idempotency::{KeyRecord, KeyState, SavedResponse};
+use crate::store::idempotency::{Completion, KeyClaim, KeyRecord, KeyState};
 use crate::store::{CustomerPage, MAX_LISTED_BYTES, OrganizationPage, Store, StoreError};
 
 /// Fails when the customer would name an organization that the team does not have.
@@ -84,12 +84,15 @@ fn page<T: Clone>(matches: Vec<&T>, paging: Option<crate::model::Paging>) -> (Ve
 }
 
 impl Store for EmbeddedStore {
-    async fn create_customer(&self, team: &TeamId, customer: NewCustomer) -> Result<Customer, StoreError> {
-        self.write(team, |data| {
+    async fn create_customer(&self, team: &TeamId, customer: NewCustomer, completion: Option<&Completion>) -> Result<Customer, StoreError> {
+        self.write_completing(team, completion, |data| {
             if email_owner(data, customer.email()).is_some() {
                 return Err(StoreError::EmailTaken);
             }
-            let customer = customer.into_customer(new_id(), Timestamp::now());
+            if data.customers.contains_key(&customer.id) {
+                return Err(StoreError::Unavailable("new customer id already in use".into()));
+            }
+            let customer = customer.into_customer(Timestamp::now());
             check_organization(data, &customer)?;
             let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
             let changes = vec![Change::PutCustomer(customer.clone()), Change::PutInteraction(created)];
@@ -117,8 +120,9 @@ impl Store for EmbeddedStore {
         id: &str,
         change: &CustomerChange,
         description: &str,
+        completion: Option<&Completion>,
     ) -> Result<Customer, StoreError> {
-        self.write(team, |data| {
+        self.write_completing(team, completion, |data| {
             let mut customer = stored_customer(data, id)?.clone();
             if !change.if_match.allows(customer.version) {
                 return Err(StoreError::VersionMismatch);
@@ -179,15 +183,15 @@ impl Store for EmbeddedStore {
         }))
     }
 
-    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction) -> Result<(), StoreError> {
-        self.write(team, |data| {
+    async fn add_interaction(&self, team: &TeamId, interaction: &Interaction, completion: Option<&Completion>) -> Result<(), StoreError> {
+        self.write_completing(team, completion, |data| {
             stored_customer(data, &interaction.customer_id)?;
             Ok((vec![Change::PutInteraction(interaction.clone())], ()))
         })
     }
 
-    async fn add_note(&self, team: &TeamId, note: &Note) -> Result<(), StoreError> {
-        self.write(team, |data| {
+    async fn add_note(&self, team: &TeamId, note: &Note, completion: Option<&Completion>) -> Result<(), StoreError> {
+        self.write_completing(team, completion, |data| {
             stored_customer(data, &note.customer_id)?;
             Ok((vec![Change::PutNote(note.clone())], ()))
         })
@@ -204,9 +208,17 @@ impl Store for EmbeddedStore {
         })
     }
 
-    async fn create_organization(&self, team: &TeamId, organization: NewOrganization) -> Result<Organization, StoreError> {
-        self.write(team, |_| {
-            let organization = organization.into_organization(new_id(), Timestamp::now());
+    async fn create_organization(
+        &self,
+        team: &TeamId,
+        organization: NewOrganization,
+        completion: Option<&Completion>,
+    ) -> Result<Organization, StoreError> {
+        self.write_completing(team, completion, |data| {
+            if data.organizations.contains_key(&organization.id) {
+                return Err(StoreError::Unavailable("new organization id already in use".into()));
+            }
+            let organization = organization.into_organization(Timestamp::now());
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
         })
     }
@@ -300,11 +312,11 @@ impl Store for EmbeddedStore {
         })
     }
 
-    async fn claim_key(&self, team: &TeamId, key: &str, fingerprint: &str, now: Timestamp) -> Result<KeyState, StoreError> {
+    async fn claim_key(&self, team: &TeamId, claim: &KeyClaim, now: Timestamp) -> Result<KeyState, StoreError> {
         self.write(team, |data| {
-            let state = data.keys.get(key).map_or(KeyState::Claimed, |record| record.state_at(now));
+            let state = data.keys.get(&claim.key).map_or(KeyState::Claimed, |record| record.state_at(now));
             let changes = if state == KeyState::Claimed {
-                vec![Change::PutKey { key: key.to_string(), record: KeyRecord::claim(fingerprint, now) }]
+                vec![Change::PutKey { key: claim.key.clone(), record: KeyRecord::claim(claim, now) }]
             } else {
                 Vec::new()
             };
@@ -312,26 +324,11 @@ impl Store for EmbeddedStore {
         })
     }
 
-    async fn save_response(&self, team: &TeamId, key: &str, fingerprint: &str, response: &SavedResponse) -> Result<(), StoreError> {
+    async fn release_key(&self, team: &TeamId, claim: &KeyClaim) -> Result<(), StoreError> {
         self.write(team, |data| {
-            let Some(claim) = data.keys.get(key).filter(|record| is_claim_of(record, fingerprint)) else {
-                return Ok((Vec::new(), ()));
-            };
-            let record = KeyRecord { locked_until: None, response: Some(response.clone()), ..claim.clone() };
-            Ok((vec![Change::PutKey { key: key.to_string(), record }], ()))
-        })
-    }
-
-    async fn release_key(&self, team: &TeamId, key: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.write(team, |data| {
-            let held = data.keys.get(key).is_some_and(|record| is_claim_of(record, fingerprint));
-            let changes = if held { vec![Change::DeleteKey(key.to_string())] } else { Vec::new() };
+            let open = data.keys.get(&claim.key).is_some_and(|record| record.is_open_claim_of(claim));
+            let changes = if open { vec![Change::DeleteKey(claim.key.clone())] } else { Vec::new() };
             Ok((changes, ()))
         })
     }
-}
-
-/// Tells whether `record` is a running claim by a request with `fingerprint`.
-fn is_claim_of(record: &KeyRecord, fingerprint: &str) -> bool {
-    record.fingerprint == fingerprint && record.response.is_none()
 }
