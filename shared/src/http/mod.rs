@@ -21,6 +21,9 @@ use serde_json::Value;
 
 /// Reads a `limit` query parameter: `default` when absent, at most `max`.
 pub fn query_limit(request: &ApiRequest, default: usize, max: usize) -> Result<usize, ApiError> {
+    if request.query.iter().any(|(name, _)| crate::model::listed_parameter(name, |base| base == "limit").is_some()) {
+        return Err(ApiError::invalid_field("limit", crate::model::NOT_A_LIST));
+    }
     let Some((_, raw)) = request.query.iter().rev().find(|(name, _)| name == "limit") else {
         return Ok(default);
     };

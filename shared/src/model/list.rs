@@ -147,6 +147,7 @@ impl ListQuery {
                     Some(decoded) => cursor = Some(decoded),
                     None => push_error(&mut errors, name, "is not a cursor that this API issued".into()),
                 },
+                _ if name.contains('[') => reject_list(name, &mut errors),
                 _ => {
                     if let Some(filter) = parse_filter(name, raw, fields, &mut errors) {
                         query.filters.push(filter);
@@ -180,6 +181,27 @@ impl ListQuery {
         } else {
             self.filters.iter().any(|filter| filter.field.name() == position.field)
         }
+    }
+}
+
+/// Parameters that a customer list reads, besides custom attribute keys.
+const LIST_PARAMETERS: [&str; 9] = ["page", "per_page", "cursor", "email", "first", "middle", "last", "organization_id", "organizationId"];
+
+/// Message for a parameter sent as a list that takes one value.
+pub const NOT_A_LIST: &str = "takes one value, not a list: send it without brackets";
+
+/// Returns the parameter that `name` sends as a PHP-style list (`email[]`, `page[0]`), when
+/// `takes_one` says that parameter takes one value. Other bracketed names are unknown
+/// parameters, which lists ignore.
+pub fn listed_parameter(name: &str, takes_one: impl Fn(&str) -> bool) -> Option<&str> {
+    let base = &name[..name.find('[')?];
+    takes_one(base).then_some(base)
+}
+
+fn reject_list(name: &str, errors: &mut FieldErrors) {
+    let known = |base: &str| LIST_PARAMETERS.contains(&base) || base.starts_with(FieldKey::PREFIX);
+    if let Some(base) = listed_parameter(name, known) {
+        push_error(errors, base, NOT_A_LIST.into());
     }
 }
 

@@ -17,7 +17,7 @@ pub use email::Email;
 pub use field::{AttributeChanges, AttributeValue, FieldDefinition, FieldKey, FieldScope, FieldType};
 pub use ids::{is_id, new_id, TeamId};
 pub use interaction::{Activity, Interaction, TrackRequest, DEFAULT_PRIORITY};
-pub use list::{Cursor, Filter, FilterField, ListQuery, Paging, Position};
+pub use list::{listed_parameter, Cursor, Filter, FilterField, ListQuery, Paging, Position, NOT_A_LIST};
 pub use note::Note;
 pub use organization::{NewOrganization, Organization, OrganizationChange, OrganizationQuery};
 pub use timestamp::Timestamp;

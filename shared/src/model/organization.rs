@@ -201,7 +201,11 @@ impl OrganizationQuery {
                     push_error(&mut errors, "name", format!("must be at most {MAX_FILTER_CHARS} characters"))
                 }
                 "name" if !raw.trim().is_empty() => query.name = Some(raw.trim().to_lowercase()),
-                _ => {}
+                _ => {
+                    if let Some(base) = super::list::listed_parameter(name, |base| ["page", "per_page", "name"].contains(&base)) {
+                        push_error(&mut errors, base, super::list::NOT_A_LIST.into());
+                    }
+                }
             }
         }
         if page.is_some() || per_page.is_some() {

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use shared::http::{query_limit, Route};
-use shared::model::ListQuery;
+use shared::model::{ListQuery, OrganizationQuery};
 
 use super::support::{api_request, edge, field_definitions};
 
@@ -46,6 +46,32 @@ fn repeated_filters_all_apply() {
     let query = ListQuery::parse(&pairs(&[("email", "a"), ("email", "B")]), &[]).unwrap();
     let values: Vec<&str> = query.filters.iter().map(|filter| filter.value.as_str()).collect();
     assert_eq!(values, ["a", "b"]);
+}
+
+#[test]
+fn bracketed_list_parameters_are_refused() {
+    let errors = ListQuery::parse(&pairs(&[("email[]", "a"), ("page[0]", "2"), ("attr-number[x]", "1")]), field_definitions()).unwrap_err();
+    let named: Vec<&str> = errors.keys().map(String::as_str).collect();
+    assert_eq!(named, ["attr-number", "email", "page"]);
+    assert_eq!(errors["email"], ["takes one value, not a list: send it without brackets"]);
+}
+
+#[test]
+fn bracketed_organization_and_limit_parameters_are_refused() {
+    let errors = OrganizationQuery::parse(&pairs(&[("name[]", "acme"), ("per_page[]", "5")])).unwrap_err();
+    assert_eq!(errors.keys().collect::<Vec<_>>(), ["name", "per_page"]);
+
+    let mut request = api_request(None, "");
+    request.query = pairs(&[("limit[]", "5")]);
+    let error = query_limit(&request, 25, 100).unwrap_err();
+    assert_eq!(error.status.as_u16(), 422);
+    assert_eq!(error.fields["limit"], ["takes one value, not a list: send it without brackets"]);
+}
+
+#[test]
+fn other_bracketed_parameters_are_ignored() {
+    let query = ListQuery::parse(&pairs(&[("utm[source]", "mail"), ("emails[]", "a")]), &[]).unwrap();
+    assert_eq!(query, ListQuery::default());
 }
 
 #[test]
