@@ -71,6 +71,7 @@ async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest)
     }
 
     change.if_match = if_match(request);
+    change.checked_against = Some(fields.revision);
     let stored = app.store.update_customer(&request.team, &id, &change, "Customer updated", None).await;
     let stored = stored.map_err(|error| not_found_as_customer(error.into()))?;
     Ok(updated(&stored.id, stored.version))

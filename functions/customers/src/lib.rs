@@ -24,7 +24,7 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
 
 async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let filters_attributes = request.query.iter().any(|(name, _)| name.starts_with(FieldKey::PREFIX));
-    let fields = if filters_attributes { app.store.fields(&request.team, FieldScope::Customer).await? } else { Vec::new() };
+    let fields = if filters_attributes { app.store.fields(&request.team, FieldScope::Customer).await? } else { Default::default() };
     let query = ListQuery::parse(&request.query, &fields)?;
     let page = app.store.list_customers(&request.team, &query).await?;
 
@@ -51,7 +51,7 @@ async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest,
     let body = read_object(request)?;
     CustomerChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Customer).await?;
-    let customer = CustomerChange::from_body(&body, &fields)?.into_new(&fields)?;
+    let customer = CustomerChange::from_body(&body, &fields)?.checked_against(&fields).into_new(&fields)?;
     let response = ok_tagged(&json!({"success": "Customer created", "id": customer.id}), FIRST_VERSION);
     app.store.create_customer(&request.team, customer, completion(claim, &response).as_ref()).await?;
     Ok(response)

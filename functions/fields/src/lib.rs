@@ -44,7 +44,7 @@ fn built_in_fields() -> Map<String, Value> {
 /// `GET /customers/fields`: an object keyed by field key.
 async fn documented_list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut body = built_in_fields();
-    for field in app.store.fields(&request.team, FieldScope::Customer).await? {
+    for field in app.store.fields(&request.team, FieldScope::Customer).await?.fields {
         let mut entry = json!({"name": field.name, "required": field.required, "type": field.field_type});
         if !field.options.is_empty() {
             entry["options"] = json!(field.options);
@@ -57,7 +57,7 @@ async fn documented_list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &Ap
 /// `GET /attributes/{scope}`: an array of the custom attribute definitions.
 async fn list<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, scope: FieldScope) -> Result<ApiResponse, ApiError> {
     let fields = app.store.fields(&request.team, scope).await?;
-    Ok(ok(&json!(fields)))
+    Ok(ok(&json!(fields.fields)))
 }
 
 async fn define<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, scope: FieldScope) -> Result<ApiResponse, ApiError> {

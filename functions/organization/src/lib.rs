@@ -64,6 +64,7 @@ async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest,
     }
 
     change.if_match = if_match(request);
+    change.checked_against = Some(fields.revision);
     let stored = app.store.update_organization(&request.team, id, &change).await.map_err(not_found)?;
     Ok(updated(&stored.id, stored.version))
 }

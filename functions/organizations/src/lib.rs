@@ -37,7 +37,7 @@ async fn create<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest,
     let body = read_object(request)?;
     OrganizationChange::check_without_definitions(&body)?;
     let fields = app.store.fields(&request.team, FieldScope::Organization).await?;
-    let organization = OrganizationChange::from_body(&body, &fields)?.into_new(&fields)?;
+    let organization = OrganizationChange::from_body(&body, &fields)?.checked_against(&fields).into_new(&fields)?;
     let response = ok_tagged(&json!({"success": "Organization created", "id": organization.id}), FIRST_VERSION);
     app.store.create_organization(&request.team, organization, completion(claim, &response).as_ref()).await?;
     Ok(response)

@@ -87,6 +87,13 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "idempotency_key_in_use", message)
     }
 
+    /// 409: a custom attribute definition was put or removed while the request ran, after its
+    /// values were checked. Sent again, the request is checked against the new definitions.
+    pub fn definitions_changed() -> Self {
+        let message = "The team's custom attribute definitions changed while this request ran; send it again";
+        Self::new(StatusCode::CONFLICT, "definitions_changed", message)
+    }
+
     /// 408: the client did not send the whole body within `seconds`.
     pub fn request_timeout(seconds: u64) -> Self {
         let message = format!("The request body did not arrive within {seconds} seconds");
@@ -136,6 +143,7 @@ impl From<StoreError> for ApiError {
                 format!("is required: the full list is larger than {} bytes, so request it in pages", super::MAX_RESPONSE_BYTES),
             ),
             StoreError::VersionMismatch => Self::precondition_failed(),
+            StoreError::DefinitionsChanged => Self::definitions_changed(),
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "store failed");
                 Self::unavailable()

@@ -76,6 +76,8 @@ pub struct CustomerChange {
     pub avatar_key: Option<Option<String>>,
     /// The versions the stored record must have for the update to apply.
     pub if_match: crate::model::IfMatch,
+    /// Revision of the definitions that the attribute values were checked against.
+    pub checked_against: Option<u64>,
 }
 
 /// A checked create request: the change contains an email and every required attribute. Its
@@ -87,6 +89,16 @@ pub struct NewCustomer {
 }
 
 impl CustomerChange {
+    /// Records that the attribute values were checked against `definitions`.
+    pub fn checked_against(self, definitions: &crate::model::Definitions) -> Self {
+        Self { checked_against: Some(definitions.revision), ..self }
+    }
+
+    /// The definitions revision that the write requires, when it sets attribute values.
+    pub fn definitions_guard(&self) -> Option<u64> {
+        crate::model::definitions::guard(self.checked_against, &self.attributes)
+    }
+
     /// Parses the fields of a create or update body, checking custom attributes against the
     /// team's definitions. Both the documented camelCase names and the snake_case names of
     /// responses are accepted.
@@ -192,6 +204,11 @@ impl NewCustomer {
         customer.updated_at = now;
         customer.version = crate::model::FIRST_VERSION;
         customer
+    }
+
+    /// The definitions revision that the create requires, when it sets attribute values.
+    pub fn definitions_guard(&self) -> Option<u64> {
+        self.change.definitions_guard()
     }
 
     pub fn email(&self) -> &Email {

@@ -2,6 +2,7 @@
 //! value.
 
 mod customer;
+mod definitions;
 mod email;
 mod field;
 mod ids;
@@ -13,6 +14,7 @@ mod timestamp;
 mod version;
 
 pub use customer::{Customer, CustomerChange, CustomerDetails, ListedCustomer, NewCustomer};
+pub use definitions::Definitions;
 pub use email::Email;
 pub use field::{AttributeChanges, AttributeValue, FieldDefinition, FieldKey, FieldScope, FieldType};
 pub use ids::{is_id, new_id, TeamId};

@@ -44,6 +44,8 @@ pub struct OrganizationChange {
     pub attributes: AttributeChanges,
     /// The versions the stored record must have for the update to apply.
     pub if_match: crate::model::IfMatch,
+    /// Revision of the definitions that the attribute values were checked against.
+    pub checked_against: Option<u64>,
 }
 
 /// A checked create request: it contains a name and every required attribute. Its id is chosen
@@ -55,6 +57,16 @@ pub struct NewOrganization {
 }
 
 impl OrganizationChange {
+    /// Records that the attribute values were checked against `definitions`.
+    pub fn checked_against(self, definitions: &crate::model::Definitions) -> Self {
+        Self { checked_against: Some(definitions.revision), ..self }
+    }
+
+    /// The definitions revision that the write requires, when it sets attribute values.
+    pub fn definitions_guard(&self) -> Option<u64> {
+        crate::model::definitions::guard(self.checked_against, &self.attributes)
+    }
+
     /// Parses a create or update body, checking custom attributes against `fields`.
     pub fn from_body(body: &Map<String, Value>, fields: &[FieldDefinition]) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -128,6 +140,11 @@ impl OrganizationChange {
 }
 
 impl NewOrganization {
+    /// The definitions revision that the create requires, when it sets attribute values.
+    pub fn definitions_guard(&self) -> Option<u64> {
+        self.change.definitions_guard()
+    }
+
     pub fn into_organization(self, now: Timestamp) -> Organization {
         let mut organization = Organization {
             id: self.id,

@@ -14,7 +14,7 @@ use std::future::Future;
 
 use self::idempotency::{Completion, KeyClaim, KeyState};
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
+    Activity, Customer, CustomerChange, CustomerDetails, Definitions, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
     OrganizationQuery, Position, TeamId, Timestamp,
 };
@@ -35,6 +35,9 @@ pub enum StoreError {
     TooLarge,
     /// The record's version is not one that the update's `If-Match` accepts.
     VersionMismatch,
+    /// The custom attribute definitions that the write's values were checked against changed
+    /// before the write.
+    DefinitionsChanged,
     /// The store failed or timed out; the message goes to the log, never to the client.
     Unavailable(String),
 }
@@ -48,6 +51,7 @@ impl std::fmt::Display for StoreError {
             Self::TooManyAttributes => f.write_str("too many custom attribute values"),
             Self::TooLarge => f.write_str("list too large for one response"),
             Self::VersionMismatch => f.write_str("record version does not match If-Match"),
+            Self::DefinitionsChanged => f.write_str("custom attribute definitions changed during the write"),
             Self::Unavailable(cause) => write!(f, "store unavailable: {cause}"),
         }
     }
@@ -214,14 +218,17 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Customer>, StoreError>> + Send;
 
-    /// Returns the team's custom attribute definitions for `scope`, ordered by key.
+    /// Returns the team's custom attribute definitions for `scope`, ordered by key, with their
+    /// revision. The writes of changes checked against them (see
+    /// [`CustomerChange::definitions_guard`]) fail with [`StoreError::DefinitionsChanged`] once
+    /// a definition of the scope was put or removed.
     fn fields(
         &self,
         team: &TeamId,
         scope: FieldScope,
-    ) -> impl Future<Output = Result<Vec<FieldDefinition>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Definitions, StoreError>> + Send;
 
-    /// Creates or replaces a custom attribute definition.
+    /// Creates or replaces a custom attribute definition, and raises the revision.
     fn put_field(
         &self,
         team: &TeamId,
@@ -231,12 +238,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes a definition and the values that records hold for it, so that no response
     /// carries a value that could not be sent back. Fails with [`StoreError::NotFound`] when
-    /// the definition does not exist.
-    ///
-    /// NOTE: a create or update checked against the definitions before this call, and written
-    /// after it, still stores its value of the removed attribute, on both stores. Closing that
-    /// needs the write to check the definitions it relies on, which DynamoDB's 100-step
-    /// transactions cannot do one attribute at a time.
+    /// the definition does not exist. The removal raises the revision before the values are
+    /// cleared, so a write checked against the old definitions either lands before the
+    /// clearing, which then finds it, or fails.
     fn delete_field(
         &self,
         team: &TeamId,

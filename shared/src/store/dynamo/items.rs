@@ -160,6 +160,17 @@ pub fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
+/// Deletes an item that must exist.
+pub fn delete_existing(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression("attribute_exists(pk)")
+        .build()
+        .map_err(unavailable_build)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
 /// Deletes the customer item only if it still has `version`.
 pub fn delete_if_version(table: &str, key: Item, version: u64) -> Result<TransactWriteItem, StoreError> {
     let delete = Delete::builder()

@@ -6,6 +6,7 @@
 //! index item per filterable value (filters are Queries on those), and the team's customer
 //! counter (exact list totals).
 
+mod fields;
 mod idempotency;
 mod items;
 pub mod keys;

@@ -1,11 +1,12 @@
-//! Organizations, notes and field definitions on DynamoDB.
+//! Organizations and notes on DynamoDB.
 
 use super::items::*;
 use super::keys::*;
 use super::store::{index_item, too_many_conflicts};
-use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, key, string, unavailable, unreadable};
+use super::fields::{guard_failed, push_guard};
+use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, key, unavailable, unreadable};
 use crate::model::{
-    Customer, CustomerChange, FieldDefinition, FieldKey, FieldScope, Filter, FilterField, NewOrganization, Note,
+    Customer, CustomerChange, FieldScope, Filter, FilterField, NewOrganization, Note,
     Organization, OrganizationChange, OrganizationQuery, TeamId, Timestamp,
 };
 use crate::store::idempotency::Completion;
@@ -53,15 +54,18 @@ impl DynamoStore {
         new: NewOrganization,
         completion: Option<&Completion>,
     ) -> Result<Organization, StoreError> {
+        let guard = new.definitions_guard();
         let organization = new.into_organization(Timestamp::now());
-        let steps = vec![
+        let mut steps = vec![
             put_new(&self.table, organization_item(team, &organization)?)?,
             put(&self.table, index_item(organization_name_key(team, &organization), &organization.id))?,
             count(&self.table, team, ORGANIZATIONS_COUNTER, 1)?,
         ];
+        let guard_at = push_guard(&self.table, team, FieldScope::Organization, guard, &mut steps)?;
         for attempt in 1..=WRITE_ATTEMPTS {
             match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(organization),
+                Err(TransactionFailure::Conditions(failed)) if guard_failed(guard_at, &failed) => return Err(StoreError::DefinitionsChanged),
                 Err(TransactionFailure::Conditions(_)) => {
                     return Err(StoreError::Unavailable("new organization id already in use".into()));
                 }
@@ -99,8 +103,10 @@ impl DynamoStore {
                 steps.push(delete(&self.table, old_name)?);
                 steps.push(put(&self.table, index_item(new_name, id))?);
             }
+            let guard_at = push_guard(&self.table, team, FieldScope::Organization, change.definitions_guard(), &mut steps)?;
             match self.transact(steps).await {
                 Ok(()) => return Ok(new),
+                Err(TransactionFailure::Conditions(failed)) if guard_failed(guard_at, &failed) => return Err(StoreError::DefinitionsChanged),
                 Err(TransactionFailure::Conditions(_) | TransactionFailure::Conflict) => back_off(attempt).await,
                 Err(TransactionFailure::Failed(error)) => return Err(error),
             }
@@ -179,74 +185,5 @@ impl DynamoStore {
         let prefix = index_query_prefix(&filter.value, filter.prefix);
         let ids = self.index_ids(index_pk(team, filter.field.name()), prefix, limit).await?;
         self.customers_by_id(team, &ids).await
-    }
-
-    pub(super) async fn field_definitions(&self, team: &TeamId, scope: FieldScope) -> Result<Vec<FieldDefinition>, StoreError> {
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", string(fields_pk(team, scope)))
-            .consistent_read(true);
-        self.query_all(request)
-            .await?
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(unreadable))
-            .collect()
-    }
-
-    pub(super) async fn put_field_definition(&self, team: &TeamId, scope: FieldScope, field: &FieldDefinition) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(field_item(team, scope, field)?))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
-    /// Deletes the definition, then clears its values from the records that hold one.
-    pub(super) async fn remove_field(&self, team: &TeamId, scope: FieldScope, key_name: &FieldKey) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(fields_pk(team, scope), key_name.as_str())))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                return Err(StoreError::NotFound);
-            }
-            Err(error) => return Err(unavailable(error)),
-        }
-
-        match scope {
-            FieldScope::Customer => {
-                let holders = self.index_ids(index_pk(team, key_name.as_str()), String::new(), None).await?;
-                let clear = CustomerChange { attributes: [(key_name.clone(), None)].into(), ..CustomerChange::default() };
-                for id in holders {
-                    match self.update_customer(team, &id, &clear, "Custom attribute removed", None).await {
-                        Ok(_) | Err(StoreError::NotFound) => {}
-                        Err(error) => return Err(error),
-                    }
-                }
-            }
-            FieldScope::Organization => {
-                let all = self.find_organizations(team, &OrganizationQuery::default()).await?;
-                let clear = OrganizationChange { attributes: [(key_name.clone(), None)].into(), ..OrganizationChange::default() };
-                for organization in all.organizations.iter().filter(|o| o.attributes.contains_key(key_name)) {
-                    match self.change_organization(team, &organization.id, &clear).await {
-                        Ok(_) | Err(StoreError::NotFound) => {}
-                        Err(error) => return Err(error),
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }

@@ -4,9 +4,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::items::*;
 use super::keys::*;
+use super::fields::{guard_failed, push_guard};
 use super::{DynamoStore, Item, TransactionFailure, WRITE_ATTEMPTS, back_off, string, unavailable, unreadable};
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
+    Activity, Customer, CustomerChange, CustomerDetails, Definitions, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange, OrganizationQuery,
     TeamId, Timestamp,
 };
@@ -165,6 +166,7 @@ pub(super) fn too_many_conflicts() -> StoreError {
 
 impl Store for DynamoStore {
     async fn create_customer(&self, team: &TeamId, customer: NewCustomer, completion: Option<&Completion>) -> Result<Customer, StoreError> {
+        let guard = customer.definitions_guard();
         let customer = customer.into_customer(Timestamp::now());
         let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
 
@@ -183,10 +185,12 @@ impl Store for DynamoStore {
         for index in index_keys(team, &customer) {
             steps.push(put(&self.table, index_item(index, &customer.id))?);
         }
+        let guard_at = push_guard(&self.table, team, FieldScope::Customer, guard, &mut steps)?;
 
         for attempt in 1..=WRITE_ATTEMPTS {
             match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(customer),
+                Err(TransactionFailure::Conditions(failed)) if guard_failed(guard_at, &failed) => return Err(StoreError::DefinitionsChanged),
                 Err(TransactionFailure::Conditions(failed)) if failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
                 }
@@ -288,9 +292,11 @@ impl Store for DynamoStore {
                 steps.push(organization_exists(&self.table, team, organization_id)?);
             }
             steps.extend(self.index_changes(team, &old, &new)?);
+            let guard_at = push_guard(&self.table, team, FieldScope::Customer, change.definitions_guard(), &mut steps)?;
 
             match self.transact_completing(team, steps, completion).await {
                 Ok(()) => return Ok(new),
+                Err(TransactionFailure::Conditions(failed)) if guard_failed(guard_at, &failed) => return Err(StoreError::DefinitionsChanged),
                 Err(TransactionFailure::Conditions(failed)) if email_moves && failed.contains(&1) => {
                     return Err(StoreError::EmailTaken);
                 }
@@ -459,7 +465,7 @@ impl Store for DynamoStore {
         self.members(team, id, Some(limit)).await
     }
 
-    async fn fields(&self, team: &TeamId, scope: FieldScope) -> Result<Vec<FieldDefinition>, StoreError> {
+    async fn fields(&self, team: &TeamId, scope: FieldScope) -> Result<Definitions, StoreError> {
         self.field_definitions(team, scope).await
     }
 

@@ -47,6 +47,8 @@ struct TeamData {
     notes: HashMap<String, BTreeMap<String, Note>>,
     organizations: BTreeMap<String, Organization>,
     fields: BTreeMap<(FieldScope, FieldKey), FieldDefinition>,
+    /// Revision of each scope's definitions: the count of puts and removals.
+    revisions: HashMap<FieldScope, u64>,
     /// Idempotency keys by digest.
     keys: HashMap<String, KeyRecord>,
 }
@@ -88,9 +90,11 @@ impl TeamData {
                 self.organizations.remove(&id);
             }
             Change::PutField { scope, field } => {
+                *self.revisions.entry(scope).or_default() += 1;
                 self.fields.insert((scope, field.key.clone()), field);
             }
             Change::DeleteField { scope, key } => {
+                *self.revisions.entry(scope).or_default() += 1;
                 self.fields.remove(&(scope, key));
             }
             Change::PutKey { key, record } => {
@@ -215,6 +219,14 @@ fn complete(data: &TeamData, completion: &Completion) -> Result<Change, StoreErr
     };
     let record = KeyRecord { locked_until: None, response: Some(completion.response.clone()), ..open.clone() };
     Ok(Change::PutKey { key: claim.key.clone(), record })
+}
+
+/// Fails when the definitions of `scope` changed since the revision a write was checked against.
+fn check_definitions(data: &TeamData, scope: FieldScope, guard: Option<u64>) -> Result<(), StoreError> {
+    match guard {
+        Some(revision) if data.revisions.get(&scope).copied().unwrap_or(0) != revision => Err(StoreError::DefinitionsChanged),
+        _ => Ok(()),
+    }
 }
 
 fn stored_customer<'a>(data: &'a TeamData, id: &str) -> Result<&'a Customer, StoreError> {

@@ -1,9 +1,9 @@
 //! The embedded store's [`Store`] implementation: each write plans its changes against the
 //! team's data under the lock, and [`EmbeddedStore::write`] journals and applies them.
 
-use super::{email_owner, stored_customer, Change, EmbeddedStore, TeamData};
+use super::{check_definitions, email_owner, stored_customer, Change, EmbeddedStore, TeamData};
 use crate::model::{
-    Activity, Customer, CustomerChange, CustomerDetails, Email, FieldDefinition, FieldKey, FieldScope,
+    Activity, Customer, CustomerChange, CustomerDetails, Definitions, Email, FieldDefinition, FieldKey, FieldScope,
     Interaction, ListQuery, NewCustomer, NewOrganization, Note, Organization, OrganizationChange,
     OrganizationQuery, TeamId, Timestamp,
 };
@@ -92,6 +92,7 @@ impl Store for EmbeddedStore {
             if data.customers.contains_key(&customer.id) {
                 return Err(StoreError::Unavailable("new customer id already in use".into()));
             }
+            check_definitions(data, FieldScope::Customer, customer.definitions_guard())?;
             let customer = customer.into_customer(Timestamp::now());
             check_organization(data, &customer)?;
             let created = Interaction::by_api(&customer.id, "Customer created", customer.created_at);
@@ -127,6 +128,7 @@ impl Store for EmbeddedStore {
             if !change.if_match.allows(customer.version) {
                 return Err(StoreError::VersionMismatch);
             }
+            check_definitions(data, FieldScope::Customer, change.definitions_guard())?;
             if let Some(email) = &change.email {
                 if email_owner(data, email).is_some_and(|owner| owner != id) {
                     return Err(StoreError::EmailTaken);
@@ -218,6 +220,7 @@ impl Store for EmbeddedStore {
             if data.organizations.contains_key(&organization.id) {
                 return Err(StoreError::Unavailable("new organization id already in use".into()));
             }
+            check_definitions(data, FieldScope::Organization, organization.definitions_guard())?;
             let organization = organization.into_organization(Timestamp::now());
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
         })
@@ -238,6 +241,7 @@ impl Store for EmbeddedStore {
             if !change.if_match.allows(organization.version) {
                 return Err(StoreError::VersionMismatch);
             }
+            check_definitions(data, FieldScope::Organization, change.definitions_guard())?;
             change.apply(&mut organization, Timestamp::now());
             check_attribute_total(organization.attributes.len())?;
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
@@ -276,9 +280,10 @@ impl Store for EmbeddedStore {
         }))
     }
 
-    async fn fields(&self, team: &TeamId, scope: FieldScope) -> Result<Vec<FieldDefinition>, StoreError> {
-        Ok(self.read(team, |data| {
-            data.fields.iter().filter(|((s, _), _)| *s == scope).map(|(_, field)| field.clone()).collect()
+    async fn fields(&self, team: &TeamId, scope: FieldScope) -> Result<Definitions, StoreError> {
+        Ok(self.read(team, |data| Definitions {
+            fields: data.fields.iter().filter(|((s, _), _)| *s == scope).map(|(_, field)| field.clone()).collect(),
+            revision: data.revisions.get(&scope).copied().unwrap_or(0),
         }))
     }
 
