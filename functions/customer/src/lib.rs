@@ -1,8 +1,9 @@
 //! `GET`, `POST` and `DELETE /customers/{id}`, where `{id}` is an id or an email address.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::http::{if_match, ok, ok_tagged, read_object, respond, ApiError, ApiRequest, ApiResponse, Route};
+use shared::model::views::{CustomerDetailsView, CustomerView};
 use shared::model::{CustomerChange, FieldScope};
 use shared::store::{AvatarStore, Store};
 use shared::App;
@@ -36,19 +37,20 @@ async fn fetch<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) 
         None => None,
     };
 
-    let mut body = app.customer_row(&details.customer).await?;
-    let interactions: Vec<Value> =
-        details.interactions.iter().take(MAX_LISTED).map(|interaction| interaction.to_json()).collect();
-    body.insert("interactions".into(), Value::Array(interactions));
-    match organization {
-        Some(organization) => body.insert("organization".into(), Value::Object(organization.to_json())),
+    let avatar = app.avatar_url(&details.customer).await?;
+    let customer = CustomerView {
         // An organization deleted a moment ago may not have left every customer yet.
-        None => body.insert("organization_id".into(), Value::Null),
+        organization_id: organization.as_ref().map(|organization| organization.id.as_str()),
+        avatar: Some(avatar.as_deref()),
+        ..CustomerView::new(&details.customer)
     };
-    body.entry("organization").or_insert(Value::Null);
-    let notes: Vec<Value> = details.notes.iter().take(MAX_LISTED).map(|note| note.to_json()).collect();
-    body.insert("notes".into(), Value::Array(notes));
-    Ok(ok_tagged(&Value::Object(body), details.customer.version))
+    let body = CustomerDetailsView {
+        customer,
+        interactions: &details.interactions[..details.interactions.len().min(MAX_LISTED)],
+        organization: organization.as_ref(),
+        notes: &details.notes[..details.notes.len().min(MAX_LISTED)],
+    };
+    Ok(ok_tagged(&body, details.customer.version))
 }
 
 async fn update<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -59,7 +59,7 @@ pub fn if_match(request: &ApiRequest) -> crate::model::IfMatch {
 }
 
 /// Builds a 200 response with `body` and the `ETag` of a record at `version`.
-pub fn ok_tagged(body: &Value, version: u64) -> ApiResponse {
+pub fn ok_tagged<T: serde::Serialize + ?Sized>(body: &T, version: u64) -> ApiResponse {
     let mut response = ok(body);
     if let Ok(tag) = lambda_http::http::HeaderValue::from_str(&crate::model::entity_tag(version)) {
         response.headers_mut().insert(lambda_http::http::header::ETAG, tag);
@@ -68,7 +68,7 @@ pub fn ok_tagged(body: &Value, version: u64) -> ApiResponse {
 }
 
 /// Builds a 200 response with `body`.
-pub fn ok(body: &Value) -> ApiResponse {
+pub fn ok<T: serde::Serialize + ?Sized>(body: &T) -> ApiResponse {
     json(lambda_http::http::StatusCode::OK, body)
 }
 pub use route::Route;

@@ -3,7 +3,6 @@ use std::time::Instant;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::Value;
 
 use super::error::RETRY_AFTER_SECONDS;
 use super::request::{parse, request_id};
@@ -12,10 +11,10 @@ use super::{ApiError, ApiRequest, Route};
 
 pub type ApiResponse = Response<Body>;
 
-/// Builds a JSON response with `status`.
-pub fn json(status: StatusCode, body: &Value) -> ApiResponse {
+/// Builds a JSON response with `status`, from a `Value` or a view of records.
+pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> ApiResponse {
     // serde_json writes into a byte buffer here, which is faster than `Display` through
-    // `fmt::Write`; a `Value` always serializes.
+    // `fmt::Write`. Values and views are maps with string keys, which always serialize.
     json_text(status, serde_json::to_string(body).unwrap_or_default())
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::field::{apply_attributes, check_attribute_count, check_required, is_blank, parse_attribute, scalar_text};
 use super::{
@@ -225,21 +225,7 @@ impl Customer {
 
     /// Builds the row shape of lists: the documented fields, tags and custom attribute values.
     pub fn to_json(&self) -> Map<String, Value> {
-        let mut row = Map::new();
-        row.insert("id".into(), json!(self.id));
-        row.insert("email".into(), json!(self.email.as_str()));
-        row.insert("first".into(), json!(self.first));
-        row.insert("middle".into(), json!(self.middle));
-        row.insert("last".into(), json!(self.last));
-        row.insert("organization_id".into(), json!(self.organization_id));
-        row.insert("assigned_user".into(), json!(self.assigned_user));
-        row.insert("created_at".into(), json!(self.created_at.to_api_string()));
-        row.insert("updated_at".into(), json!(self.updated_at.to_api_string()));
-        row.insert("tags".into(), json!(self.tags));
-        for (key, value) in &self.attributes {
-            row.insert(key.as_str().to_string(), value.0.clone());
-        }
-        row
+        crate::model::views::to_object(&crate::model::views::CustomerView::new(self))
     }
 }
 
@@ -311,6 +297,7 @@ fn parse_tags(raw: &Value, errors: &mut FieldErrors) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn parse(body: Value) -> Result<CustomerChange, FieldErrors> {
         CustomerChange::from_body(body.as_object().unwrap(), &[])

@@ -34,14 +34,7 @@ impl Interaction {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "customer_id": self.customer_id,
-            "description": self.description,
-            "source": self.source,
-            "priority": self.priority,
-            "created_at": self.created_at.to_api_string(),
-        })
+        Value::Object(crate::model::views::to_object(&crate::model::views::InteractionView(self)))
     }
 }
 

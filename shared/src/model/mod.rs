@@ -12,6 +12,7 @@ mod note;
 mod organization;
 mod timestamp;
 mod version;
+pub mod views;
 
 pub use customer::{Customer, CustomerChange, CustomerDetails, ListedCustomer, NewCustomer};
 pub use definitions::Definitions;

@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::field::scalar_text;
 use super::{optional_text, push_error, FieldErrors, Timestamp};
@@ -52,12 +52,7 @@ impl Note {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "body": self.body,
-            "author": self.author,
-            "created_at": self.created_at.to_api_string(),
-        })
+        Value::Object(crate::model::views::to_object(&crate::model::views::NoteView(self)))
     }
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::field::{apply_attributes, check_attribute_count, check_required, parse_attribute};
 use super::list::{Paging, DEFAULT_PER_PAGE, MAX_FILTER_CHARS, MAX_PER_PAGE};
@@ -168,19 +168,7 @@ impl NewOrganization {
 impl Organization {
     /// Builds the documented shape, without the `customers` list.
     pub fn to_json(&self) -> Map<String, Value> {
-        let mut row = Map::new();
-        row.insert("id".into(), json!(self.id));
-        row.insert("name".into(), json!(self.name));
-        row.insert("address".into(), json!(self.address));
-        row.insert("city".into(), json!(self.city));
-        row.insert("state".into(), json!(self.state));
-        row.insert("zip".into(), json!(self.zip));
-        row.insert("created_at".into(), json!(self.created_at.to_api_string()));
-        row.insert("updated_at".into(), json!(self.updated_at.to_api_string()));
-        for (key, value) in &self.attributes {
-            row.insert(key.as_str().to_string(), value.0.clone());
-        }
-        row
+        crate::model::views::to_object(&crate::model::views::OrganizationView(self))
     }
 
     /// Lowercase name that the name search compares prefixes with.
@@ -235,6 +223,7 @@ impl OrganizationQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn organization_needs_name() {
