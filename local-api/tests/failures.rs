@@ -1,6 +1,6 @@
 //! Store failures seen from a client. The SDK retries throttled DynamoDB calls, and once the
 //! retries run out the request gets a 503 with `Retry-After` and writes nothing. A create that
-//! DynamoDB applied but whose answer was lost is not written again by a retry with its key. S3 failing
+//! DynamoDB applied but whose response was lost is not written again by a retry with its key. S3 failing
 //! during an avatar upload leaves the customer as it was. A customer delete whose avatar removal
 //! fails still removes the customer and leaves the object. DynamoDB and S3 run on moto, behind a
 //! loopback proxy that throttles, or replaced by a port that refuses connections.
@@ -33,11 +33,11 @@ const LOST: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServer
 /// What the proxy does with one DynamoDB call.
 #[derive(Clone, Copy)]
 enum Fault {
-    /// Forwards the call to moto and its answer to the client.
+    /// Forwards the call to moto and moto's response to the client.
     None,
-    /// Answers that the call was throttled, without forwarding it.
+    /// Returns a throttling error without forwarding the call.
     Throttle,
-    /// Forwards the call, so moto applies it, and answers the client with a server error.
+    /// Forwards the call, so moto applies it, and returns a server error to the client.
     LoseAnswer,
 }
 
@@ -166,7 +166,7 @@ async fn throttling_past_the_retries_answers_503() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_a_lost_answer_gets_the_applied_write() {
+async fn lost_response_retry_gets_applied_write() {
     let moto = moto_app().await;
     let api = Api::start_on(moto.clone()).await;
     let id = api.post_json("/customers", &json!({"email": "visitor@example.test"})).await.json()["id"].as_str().unwrap().to_string();

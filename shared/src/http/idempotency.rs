@@ -55,7 +55,7 @@ where
 
     let response = create(Some(claim.clone())).await;
     if response.is_err() {
-        // The client gets the create's own error; a claim left behind holds the key for 60 s.
+        // The client gets the create's own error; a claim left behind blocks the key for 60 s.
         if let Err(error) = store.release_key(&request.team, &claim).await {
             tracing::warn!(%error, request_id = %request.request_id, "releasing an idempotency key failed");
         }
@@ -64,7 +64,7 @@ where
 }
 
 /// Pairs `claim` with the response that the create will send, for the write that completes it.
-/// Only a response with a text body can be sent again; creates answer JSON.
+/// Only a response with a text body can be sent again, and creates return JSON.
 pub fn completion(claim: Option<KeyClaim>, response: &ApiResponse) -> Option<Completion> {
     let Body::Text(body) = response.body() else { return None };
     let etag = response.headers().get(ETAG).and_then(|value| value.to_str().ok()).map(str::to_string);

@@ -21,8 +21,8 @@ impl Deref for Definitions {
     }
 }
 
-/// The revision that a change's attribute values were checked against, when it sets any: a
-/// store refuses the write once the definitions have changed since. Changes that set no value
+/// Returns the revision that a change's attribute values were checked against, when it sets
+/// any. A store rejects the write once the definitions have changed since. Changes that set no value
 /// (or only clear values) need no guard.
 pub(crate) fn guard<V>(checked_against: Option<u64>, attributes: &std::collections::BTreeMap<super::FieldKey, Option<V>>) -> Option<u64> {
     checked_against.filter(|_| attributes.values().any(Option::is_some))

@@ -17,7 +17,7 @@ pub struct CustomerView<'a> {
 }
 
 impl<'a> CustomerView<'a> {
-    /// The customer's own fields, without `avatar`.
+    /// Creates the view of the customer's own fields, without `avatar`.
     pub fn new(customer: &'a Customer) -> Self {
         Self { customer, organization_id: customer.organization_id.as_deref(), avatar: None }
     }

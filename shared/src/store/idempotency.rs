@@ -71,7 +71,7 @@ pub enum KeyState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     pub fingerprint: String,
-    /// Token of the claim that holds the key.
+    /// Token of the claim that owns the key.
     #[serde(default)]
     pub token: String,
     /// When a claim's lease runs out; `None` once the response is saved.

@@ -18,7 +18,7 @@ fn revision_key(team: &TeamId, scope: FieldScope) -> Item {
     key(fields_pk(team, scope), REVISION_SK)
 }
 
-/// The step that raises the revision of the scope's definitions.
+/// Builds the step that raises the revision of the scope's definitions.
 fn raise_revision(table: &str, team: &TeamId, scope: FieldScope) -> Result<TransactWriteItem, StoreError> {
     let update = Update::builder()
         .table_name(table)
@@ -49,7 +49,7 @@ pub(super) fn guard_failed(at: Option<usize>, failed: &[usize]) -> bool {
     at.is_some_and(|at| failed.contains(&at))
 }
 
-/// The step that requires the definitions of `scope` to be still at `revision`.
+/// Builds the step that requires the definitions of `scope` to be still at `revision`.
 fn revision_is(table: &str, team: &TeamId, scope: FieldScope, revision: u64) -> Result<TransactWriteItem, StoreError> {
     let check = ConditionCheck::builder().table_name(table).set_key(Some(revision_key(team, scope)));
     let check = if revision == 0 {

@@ -141,7 +141,7 @@ impl DynamoStore {
     }
 }
 
-/// The transaction step that turns an open claim into its saved response.
+/// Builds the transaction step that turns an open claim into its saved response.
 fn complete_step(table: &str, team: &TeamId, completion: &Completion) -> Result<TransactWriteItem, StoreError> {
     let response = &completion.response;
     let mut set = String::from("SET response_status = :status, response_body = :body");
