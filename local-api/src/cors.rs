@@ -7,7 +7,9 @@ use shared::http::ApiResponse;
 
 /// Methods and headers that browsers may use, as `template.yaml` declares them.
 const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
-const ALLOW_HEADERS: &str = "authorization, content-type, x-team, accept, idempotency-key";
+const ALLOW_HEADERS: &str = "authorization, content-type, x-team, accept, idempotency-key, if-match";
+/// Response headers that scripts may read besides the CORS-safelisted ones.
+const EXPOSE_HEADERS: &str = "etag, idempotent-replayed, retry-after";
 /// Seconds a browser may cache a preflight response.
 const MAX_AGE: &str = "600";
 
@@ -63,10 +65,13 @@ impl Cors {
         Some(response)
     }
 
-    /// Adds `Access-Control-Allow-Origin` to a response for an allowed origin.
+    /// Adds `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers` to a response
+    /// for an allowed origin.
     pub fn decorate(&self, origin: Option<&HeaderValue>, response: &mut ApiResponse) {
         if let Some(allowed) = self.allow_origin(origin) {
-            response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+            let headers = response.headers_mut();
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+            headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
         }
     }
 }

@@ -170,7 +170,10 @@ async fn requests_need_a_valid_key(api: &Api, _other: &Api) {
         .await;
     assert_eq!(preflight.status, 204);
     assert_eq!(preflight.headers["access-control-allow-origin"], "https://app.example.test");
-    assert!(preflight.headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    let allow_headers: Vec<&str> = preflight.headers["access-control-allow-headers"].to_str().unwrap().split(", ").collect();
+    for name in ["authorization", "content-type", "x-team", "idempotency-key", "if-match"] {
+        assert!(allow_headers.contains(&name), "{name} in {allow_headers:?}");
+    }
 
     let foreign_origin = anonymous
         .send_with("OPTIONS", "/customers", &[("origin", "https://evil.test"), ("access-control-request-method", "GET")], None, Vec::new())
@@ -178,6 +181,7 @@ async fn requests_need_a_valid_key(api: &Api, _other: &Api) {
     assert!(foreign_origin.headers.get("access-control-allow-origin").is_none());
     let allowed = api.send_with("GET", "/customers", &[("origin", "https://app.example.test")], None, Vec::new()).await;
     assert_eq!(allowed.headers["access-control-allow-origin"], "https://app.example.test");
+    assert_eq!(allowed.headers["access-control-expose-headers"], "etag, idempotent-replayed, retry-after");
 }
 
 macro_rules! two_teams_on_both_stores {

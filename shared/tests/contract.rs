@@ -81,6 +81,24 @@ async fn concurrent_creates_keep_one<S: Store>(store: &S, team: &TeamId) {
     assert_eq!(page.customers.len(), 1);
 }
 
+async fn update_to_same_values_writes_nothing<S: Store>(store: &S, team: &TeamId) {
+    let created = store.create_customer(team, new_customer(json!({"email": "same@example.test"})), None).await.unwrap();
+    let first = store.update_customer(team, &created.id, &change(json!({"first": "Ann", "tags": ["vip"]})), "Customer updated", None).await.unwrap();
+
+    let again = store.update_customer(team, &created.id, &change(json!({"first": "Ann", "tags": ["vip", "vip"]})), "Customer updated", None).await.unwrap();
+
+    assert_eq!(again, first);
+    let details = store.customer_details(team, &created.id).await.unwrap().unwrap();
+    assert_eq!(details.customer, first);
+    assert_eq!(details.interactions.len(), 2, "created and one update: {:?}", details.interactions);
+
+    let organization = OrganizationChange::from_body(json!({"name": "Acme"}).as_object().unwrap(), &[]).unwrap();
+    let organization = store.create_organization(team, organization.into_new(&[]).unwrap(), None).await.unwrap();
+    let same_name = OrganizationChange::from_body(json!({"name": "Acme"}).as_object().unwrap(), &[]).unwrap();
+    assert_eq!(store.update_organization(team, &organization.id, &same_name).await.unwrap(), organization);
+    assert_eq!(store.organization(team, &organization.id).await.unwrap().unwrap().version, 1);
+}
+
 async fn update_changes_only_sent_fields<S: Store>(store: &S, team: &TeamId) {
     let created = store
         .create_customer(team, new_customer(json!({"email": "a@example.test", "first": "Ann", "last": "Lee", "tags": ["x"]})), None)
@@ -424,6 +442,7 @@ contract!(
     email_is_unique_ignoring_case,
     concurrent_creates_keep_one,
     update_changes_only_sent_fields,
+    update_to_same_values_writes_nothing,
     update_moves_email,
     concurrent_updates_keep_both,
     delete_removes_everything,

@@ -65,7 +65,7 @@ async fn update_rejects_invalid_fields<S: Store, A: AvatarStore>(app: &App<S, A>
     let (status, body) = call(app, &update).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["fields"]["email"], json!(["must be a valid email address"]));
-    assert_eq!(body["error"]["fields"]["assignedUser"], json!(["must be a non-negative whole number"]));
+    assert_eq!(body["error"]["fields"]["assignedUser"], json!(["must be a whole number from 0 to 9223372036854775807"]));
     let (_, customer) = call(app, &event_for_customer("customer-get.json", &id)).await;
     assert_eq!(customer["email"], json!("jdoe@example.com"));
 }

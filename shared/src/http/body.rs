@@ -16,7 +16,8 @@ pub fn media_type(request: &ApiRequest) -> Option<String> {
 
 /// Reads a JSON or form body as an object of fields. An empty body is an empty object, whatever
 /// its Content-Type. A body without a Content-Type is read as JSON when it starts with `{`, and
-/// as a form otherwise.
+/// as a form otherwise. A Content-Type without a media type (`;`, or bytes that are not ASCII)
+/// is a 415.
 pub fn read_object(request: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     if request.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::payload_too_large("Request body", MAX_BODY_BYTES));
@@ -25,12 +26,14 @@ pub fn read_object(request: &ApiRequest) -> Result<Map<String, Value>, ApiError>
         return Ok(Map::new());
     }
 
+    let unsupported = || ApiError::unsupported_media_type("application/json or application/x-www-form-urlencoded");
     let media_type = media_type(request);
     let is_json = match media_type.as_deref() {
         Some("application/json") => true,
         Some(other) if other.starts_with("application/") && other.ends_with("+json") => true,
         Some("application/x-www-form-urlencoded") => false,
-        Some(_) => return Err(ApiError::unsupported_media_type("application/json or application/x-www-form-urlencoded")),
+        Some(_) => return Err(unsupported()),
+        None if request.headers.contains_key(CONTENT_TYPE) => return Err(unsupported()),
         None => request.body.trim_ascii_start().starts_with(b"{"),
     };
     if !is_json {

@@ -24,14 +24,10 @@ pub fn parse(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
             continue;
         }
         if path.len() > MAX_DEPTH {
-            return Err(ApiError::bad_request(format!(
-                "Form field {name:?} is nested deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(ApiError::invalid_field(name, format!("is nested deeper than the limit of {MAX_DEPTH} levels")));
         }
         if root.insert(name.to_string(), &path, value.into_owned()).is_err() {
-            return Err(ApiError::bad_request(format!(
-                "Form field {name:?} has a list index larger than {MAX_INDEX}"
-            )));
+            return Err(ApiError::invalid_field(name, format!("has a list index larger than the limit of {MAX_INDEX}")));
         }
     }
     Ok(root.children.into_iter().map(|(key, node)| (key, node.into_value())).collect())
@@ -158,8 +154,8 @@ mod tests {
     #[test]
     fn form_rejects_index_past_maximum() {
         let error = parse(b"a[18446744073709551615]=").unwrap_err();
-        assert_eq!(error.status.as_u16(), 400);
-        assert_eq!(error.message, format!("Form field \"a\" has a list index larger than {MAX_INDEX}"));
+        assert_eq!(error.status.as_u16(), 422);
+        assert_eq!(error.fields["a"], [format!("has a list index larger than the limit of {MAX_INDEX}")]);
         assert_eq!(form("a[18446744073709551614]=x"), json!({"a": ["x"]}));
     }
 

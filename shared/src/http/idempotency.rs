@@ -55,12 +55,17 @@ where
 
     let response = create(Some(claim.clone())).await;
     if response.is_err() {
-        // The client gets the create's own error; a claim left behind blocks the key for 60 s.
-        if let Err(error) = store.release_key(&request.team, &claim).await {
-            tracing::warn!(%error, request_id = %request.request_id, "releasing an idempotency key failed");
-        }
+        release_quietly(store, request, &claim).await;
     }
     response
+}
+
+/// Releases `claim` after a failed request. The client gets the request's own error, so a
+/// failed release is logged only, and the claim left behind blocks the key for up to 60 s.
+async fn release_quietly<S: Store>(store: &S, request: &ApiRequest, claim: &KeyClaim) {
+    if let Err(error) = store.release_key(&request.team, claim).await {
+        tracing::warn!(%error, request_id = %request.request_id, "releasing an idempotency key failed");
+    }
 }
 
 /// Pairs `claim` with the response that the create will send, for the write that completes it.
@@ -77,7 +82,16 @@ pub fn completion(claim: Option<KeyClaim>, response: &ApiResponse) -> Option<Com
 async fn wait_for_key<S: Store>(store: &S, request: &ApiRequest, claim: &KeyClaim) -> Result<Option<ApiResponse>, ApiError> {
     let deadline = Instant::now() + WAIT;
     loop {
-        match store.claim_key(&request.team, claim, Timestamp::now()).await? {
+        let state = match store.claim_key(&request.team, claim, Timestamp::now()).await {
+            Ok(state) => state,
+            Err(error) => {
+                // The claim may have been stored before the store failed; removing it keeps a
+                // retry from waiting for a request that has ended.
+                release_quietly(store, request, claim).await;
+                return Err(error.into());
+            }
+        };
+        match state {
             KeyState::Claimed => return Ok(None),
             KeyState::Saved { fingerprint: other, .. } | KeyState::Running { fingerprint: other } if other != claim.fingerprint => {
                 return Err(ApiError::invalid_field(

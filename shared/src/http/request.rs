@@ -64,10 +64,12 @@ pub(super) fn request_id<B>(request: &lambda_http::http::Request<B>) -> String {
     }
 }
 
-/// Checks that a non-empty `X-TEAM` header names the authenticated team.
+/// Checks that a non-empty `X-TEAM` header names the authenticated team. A value that is not
+/// visible ASCII names no team of ours, so it is another team.
 fn check_team(request: &Request, team: &TeamId) -> Result<(), ApiError> {
-    let claimed = request.headers().get(TEAM_HEADER).and_then(|value| value.to_str().ok());
-    crate::auth::check_team_header(team, claimed).map_err(|_| ApiError::forbidden())
+    let Some(value) = request.headers().get(TEAM_HEADER) else { return Ok(()) };
+    let claimed = value.to_str().map_err(|_| ApiError::forbidden())?;
+    crate::auth::check_team_header(team, Some(claimed)).map_err(|_| ApiError::forbidden())
 }
 
 /// Returns the team of a request, from `local-api`'s context or else from the API Gateway

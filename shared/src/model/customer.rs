@@ -217,6 +217,12 @@ impl NewCustomer {
 }
 
 impl Customer {
+    /// Tells whether `other` has the same fields as this customer, apart from `updated_at` and
+    /// `version`, which every write changes.
+    pub fn same_fields(&self, other: &Customer) -> bool {
+        *self == Customer { updated_at: self.updated_at, version: self.version, ..other.clone() }
+    }
+
     /// Returns the display name: first and last name joined, or the email when both are missing.
     pub fn display_name(&self) -> String {
         let parts: Vec<&str> = [&self.first, &self.last].into_iter().flatten().map(String::as_str).collect();
@@ -247,7 +253,7 @@ fn parse_assigned_user(field: &str, raw: &Value, errors: &mut FieldErrors) -> Op
     match parsed {
         Some(id) if id >= 0 => Some(id),
         _ => {
-            push_error(errors, field, "must be a non-negative whole number".into());
+            push_error(errors, field, format!("must be a whole number from 0 to {}", i64::MAX));
             None
         }
     }

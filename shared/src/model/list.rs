@@ -222,7 +222,9 @@ fn parse_filter(
     errors: &mut FieldErrors,
 ) -> Option<Filter> {
     let value = raw.trim();
-    if value.is_empty() {
+    // Unknown parameters are ignored whatever their length.
+    let known = LIST_PARAMETERS.contains(&name) || name.starts_with(FieldKey::PREFIX);
+    if value.is_empty() || !known {
         return None;
     }
     if value.chars().count() > MAX_FILTER_CHARS {

@@ -166,6 +166,12 @@ impl NewOrganization {
 }
 
 impl Organization {
+    /// Tells whether `other` has the same fields as this organization, apart from `updated_at`
+    /// and `version`, which every write changes.
+    pub fn same_fields(&self, other: &Organization) -> bool {
+        *self == Organization { updated_at: self.updated_at, version: self.version, ..other.clone() }
+    }
+
     /// Builds the documented shape, without the `customers` list.
     pub fn to_json(&self) -> Map<String, Value> {
         crate::model::views::to_object(&crate::model::views::OrganizationView(self))

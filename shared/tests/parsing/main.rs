@@ -10,3 +10,4 @@ mod multipart;
 mod path;
 mod query;
 mod support;
+mod team;

@@ -69,6 +69,14 @@ fn bracketed_organization_and_limit_parameters_are_refused() {
 }
 
 #[test]
+fn long_unknown_parameters_are_ignored() {
+    let long = "x".repeat(201);
+    assert_eq!(ListQuery::parse(&pairs(&[("utm_campaign", &long)]), &[]).unwrap(), ListQuery::default());
+    let errors = ListQuery::parse(&pairs(&[("first", &long)]), &[]).unwrap_err();
+    assert_eq!(errors["first"], ["must be at most 200 characters"]);
+}
+
+#[test]
 fn other_bracketed_parameters_are_ignored() {
     let query = ListQuery::parse(&pairs(&[("utm[source]", "mail"), ("emails[]", "a")]), &[]).unwrap();
     assert_eq!(query, ListQuery::default());

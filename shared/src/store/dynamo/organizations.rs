@@ -66,8 +66,13 @@ impl DynamoStore {
             match self.transact_completing(team, steps.clone(), completion).await {
                 Ok(()) => return Ok(organization),
                 Err(TransactionFailure::Conditions(failed)) if guard_failed(guard_at, &failed) => return Err(StoreError::DefinitionsChanged),
+                // The id is new and random, so an organization that already has it is this very
+                // write, applied by an earlier attempt that the SDK timed out and retried.
                 Err(TransactionFailure::Conditions(_)) => {
-                    return Err(StoreError::Unavailable("new organization id already in use".into()));
+                    return match self.get_organization(team, &organization.id).await? {
+                        Some(stored) if stored == organization => Ok(organization),
+                        _ => Err(StoreError::Unavailable("new organization id already in use".into())),
+                    };
                 }
                 Err(TransactionFailure::Conflict) => back_off(attempt).await,
                 Err(TransactionFailure::Failed(error)) => return Err(error),
@@ -95,6 +100,9 @@ impl DynamoStore {
             }
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
+            if new.same_fields(&old) {
+                return Ok(old);
+            }
             crate::store::check_attribute_total(new.attributes.len())?;
 
             let mut steps = vec![put_if_version(&self.table, organization_item(team, &new)?, old.version)?];

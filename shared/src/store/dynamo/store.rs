@@ -276,6 +276,10 @@ impl Store for DynamoStore {
             }
             let mut new = old.clone();
             change.apply(&mut new, Timestamp::now());
+            // A change to the values the record has writes nothing, unless it completes a claim.
+            if completion.is_none() && new.same_fields(&old) {
+                return Ok(old);
+            }
             crate::store::check_attribute_total(new.attributes.len())?;
             let event = Interaction::by_api(id, description, new.updated_at);
 

@@ -129,12 +129,16 @@ impl Store for EmbeddedStore {
                 return Err(StoreError::VersionMismatch);
             }
             check_definitions(data, FieldScope::Customer, change.definitions_guard())?;
+            let old = customer.clone();
             if let Some(email) = &change.email {
                 if email_owner(data, email).is_some_and(|owner| owner != id) {
                     return Err(StoreError::EmailTaken);
                 }
             }
             change.apply(&mut customer, Timestamp::now());
+            if completion.is_none() && customer.same_fields(&old) {
+                return Ok((Vec::new(), old));
+            }
             check_attribute_total(customer.attributes.len())?;
             if change.organization_id.is_some() {
                 check_organization(data, &customer)?;
@@ -242,7 +246,11 @@ impl Store for EmbeddedStore {
                 return Err(StoreError::VersionMismatch);
             }
             check_definitions(data, FieldScope::Organization, change.definitions_guard())?;
+            let old = organization.clone();
             change.apply(&mut organization, Timestamp::now());
+            if organization.same_fields(&old) {
+                return Ok((Vec::new(), old));
+            }
             check_attribute_total(organization.attributes.len())?;
             Ok((vec![Change::PutOrganization(organization.clone())], organization))
         })
