@@ -26,6 +26,10 @@ impl Cors {
         Self { origins }
     }
 
+    fn allows_any(&self) -> bool {
+        self.origins.iter().any(|allowed| allowed == "*")
+    }
+
     fn allows(&self, origin: &str) -> bool {
         self.origins.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
     }
@@ -36,7 +40,7 @@ impl Cors {
         if !self.allows(origin.to_str().ok()?) {
             return None;
         }
-        if self.origins.iter().any(|allowed| allowed == "*") {
+        if self.allows_any() {
             Some(HeaderValue::from_static("*"))
         } else {
             Some(origin.clone())
@@ -62,6 +66,9 @@ impl Cors {
             out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOW_HEADERS));
             out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
         }
+        if !self.allows_any() {
+            response.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
+        }
         Some(response)
     }
 
@@ -72,6 +79,10 @@ impl Cors {
             let headers = response.headers_mut();
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
             headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
+        }
+        // The response differs by origin unless every origin is allowed, so caches must key on it.
+        if !self.allows_any() {
+            response.headers_mut().append(header::VARY, HeaderValue::from_static("origin"));
         }
     }
 }

@@ -189,6 +189,31 @@ async fn lost_response_retry_gets_applied_write() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_key_claim_finds_its_own_claim() {
+    let moto = moto_app().await;
+    let api = Api::start_on(moto.clone()).await;
+    let first_put = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let fault = move |_, target: &str| match target.ends_with(".PutItem") && first_put.swap(false, Ordering::SeqCst) {
+        true => Fault::LoseAnswer,
+        false => Fault::None,
+    };
+    let (proxy, _) = faulty_proxy(fault).await;
+    let store = DynamoStore::new(dynamo_client(&format!("http://{proxy}")), moto.store.table());
+    let lossy = serve_beside(&api, App { store, avatars: moto.avatars.clone() }).await;
+    let body = json!({"name": "Claimed once"}).to_string();
+    let headers = [("Idempotency-Key", "claim-1")];
+
+    let created = lossy.send_with("POST", "/organizations", &headers, Some("application/json"), body.clone()).await;
+    let retry = api.send_with("POST", "/organizations", &headers, Some("application/json"), body).await;
+
+    assert_eq!(created.status, 200, "{}", String::from_utf8_lossy(&created.body));
+    assert!(created.headers.get("idempotent-replayed").is_none());
+    assert_eq!(retry.status, 200);
+    assert_eq!(retry.body, created.body);
+    assert_eq!(api.get("/organizations?per_page=10").await.json()["meta"]["total"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_upload_leaves_the_customer() {
     let moto = moto_app().await;
     let api = Api::start_on(moto.clone()).await;

@@ -182,6 +182,8 @@ async fn requests_need_a_valid_key(api: &Api, _other: &Api) {
     let allowed = api.send_with("GET", "/customers", &[("origin", "https://app.example.test")], None, Vec::new()).await;
     assert_eq!(allowed.headers["access-control-allow-origin"], "https://app.example.test");
     assert_eq!(allowed.headers["access-control-expose-headers"], "etag, idempotent-replayed, retry-after");
+    assert_eq!(allowed.headers["vary"], "origin", "the allowed origin is echoed, so caches must key on it");
+    assert_eq!(preflight.headers["vary"], "origin");
 }
 
 macro_rules! two_teams_on_both_stores {

@@ -64,12 +64,14 @@ pub(super) fn request_id<B>(request: &lambda_http::http::Request<B>) -> String {
     }
 }
 
-/// Checks that a non-empty `X-TEAM` header names the authenticated team. A value that is not
+/// Checks that every non-empty `X-TEAM` header names the authenticated team. A value that is not
 /// visible ASCII names no team of ours, so it is another team.
 fn check_team(request: &Request, team: &TeamId) -> Result<(), ApiError> {
-    let Some(value) = request.headers().get(TEAM_HEADER) else { return Ok(()) };
-    let claimed = value.to_str().map_err(|_| ApiError::forbidden())?;
-    crate::auth::check_team_header(team, Some(claimed)).map_err(|_| ApiError::forbidden())
+    for value in request.headers().get_all(TEAM_HEADER) {
+        let claimed = value.to_str().map_err(|_| ApiError::forbidden())?;
+        crate::auth::check_team_header(team, Some(claimed)).map_err(|_| ApiError::forbidden())?;
+    }
+    Ok(())
 }
 
 /// Returns the team of a request, from `local-api`'s context or else from the API Gateway

@@ -77,7 +77,12 @@ impl DynamoStore {
                 Err(error) => return Err(unavailable(error)),
             }
 
+            // The condition fails on this very claim when an earlier attempt of the PutItem
+            // stored it and the SDK retried after losing the response.
             let stored = self.read_key(team, digest).await?;
+            if stored.as_ref().is_some_and(|record| record.is_open_claim_of(claim)) {
+                return Ok(KeyState::Claimed);
+            }
             match stored.map(|record| record.state_at(now)) {
                 Some(KeyState::Claimed) | None => continue,
                 Some(state) => return Ok(state),
