@@ -94,7 +94,7 @@ impl CustomerChange {
         Self { checked_against: Some(definitions.revision), ..self }
     }
 
-    /// The definitions revision that the write requires, when it sets attribute values.
+    /// Returns the definitions revision that the write requires, when it sets attribute values.
     pub fn definitions_guard(&self) -> Option<u64> {
         crate::model::definitions::guard(self.checked_against, &self.attributes)
     }
@@ -206,7 +206,7 @@ impl NewCustomer {
         customer
     }
 
-    /// The definitions revision that the create requires, when it sets attribute values.
+    /// Returns the definitions revision that the create requires, when it sets attribute values.
     pub fn definitions_guard(&self) -> Option<u64> {
         self.change.definitions_guard()
     }

@@ -191,7 +191,7 @@ const LIST_PARAMETERS: [&str; 9] = ["page", "per_page", "cursor", "email", "firs
 pub const NOT_A_LIST: &str = "takes one value, not a list: send it without brackets";
 
 /// Returns the parameter that `name` sends as a PHP-style list (`email[]`, `page[0]`), when
-/// `takes_one` says that parameter takes one value. Other bracketed names are unknown
+/// `takes_one` reports that the parameter takes one value. Other bracketed names are unknown
 /// parameters, which lists ignore.
 pub fn listed_parameter(name: &str, takes_one: impl Fn(&str) -> bool) -> Option<&str> {
     let base = &name[..name.find('[')?];

@@ -62,7 +62,7 @@ impl OrganizationChange {
         Self { checked_against: Some(definitions.revision), ..self }
     }
 
-    /// The definitions revision that the write requires, when it sets attribute values.
+    /// Returns the definitions revision that the write requires, when it sets attribute values.
     pub fn definitions_guard(&self) -> Option<u64> {
         crate::model::definitions::guard(self.checked_against, &self.attributes)
     }
@@ -140,7 +140,7 @@ impl OrganizationChange {
 }
 
 impl NewOrganization {
-    /// The definitions revision that the create requires, when it sets attribute values.
+    /// Returns the definitions revision that the create requires, when it sets attribute values.
     pub fn definitions_guard(&self) -> Option<u64> {
         self.change.definitions_guard()
     }

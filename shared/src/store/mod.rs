@@ -249,10 +249,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Claims the idempotency key of `claim` at `now`, unless a live claim or a saved response
-    /// holds it; then returns that instead.
+    /// has it. In that case it returns what it found.
     fn claim_key(&self, team: &TeamId, claim: &KeyClaim, now: Timestamp) -> impl Future<Output = Result<KeyState, StoreError>> + Send;
 
-    /// Removes `claim` after a request that wrote nothing. Does nothing when the key holds
+    /// Removes `claim` after a request that wrote nothing. Does nothing when the key has
     /// another claim or a saved response.
     fn release_key(&self, team: &TeamId, claim: &KeyClaim) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

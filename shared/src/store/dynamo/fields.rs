@@ -1,5 +1,5 @@
 //! Custom attribute definitions on DynamoDB: one item per definition in the scope's partition,
-//! beside one item that holds the revision of the set. Putting or removing a definition raises
+//! beside one item that contains the revision of the set. Putting or removing a definition raises
 //! the revision in the same transaction, and the writes of values checked against the
 //! definitions require the revision they were checked at.
 

@@ -134,7 +134,7 @@ impl DynamoStore {
         }
     }
 
-    /// Explains a failed claim step. When the claim holds its response, an earlier attempt of
+    /// Explains a failed claim step. When the claim has its response, an earlier attempt of
     /// this very transaction applied (the SDK retried it after a timeout), so the write is done.
     /// Otherwise another request took the key over, and this write must not happen.
     async fn claim_failed(&self, team: &TeamId, claim: &KeyClaim) -> Result<(), TransactionFailure> {

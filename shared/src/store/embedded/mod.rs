@@ -211,7 +211,7 @@ fn append(path: &Path, changes: &[Change]) -> std::io::Result<()> {
     file.sync_data()
 }
 
-/// The change that saves `completion`'s response in place of its open claim.
+/// Builds the change that saves `completion`'s response in place of its open claim.
 fn complete(data: &TeamData, completion: &Completion) -> Result<Change, StoreError> {
     let claim = &completion.claim;
     let Some(open) = data.keys.get(&claim.key).filter(|record| record.is_open_claim_of(claim)) else {
