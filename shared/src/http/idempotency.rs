@@ -71,10 +71,12 @@ async fn release_quietly<S: Store>(store: &S, request: &ApiRequest, claim: &KeyC
 /// Pairs `claim` with the response that the create will send, for the write that completes it.
 /// Only a response with a text body can be sent again, and creates return JSON.
 pub fn completion(claim: Option<KeyClaim>, response: &ApiResponse) -> Option<Completion> {
+    // Requests without a key, most of them, copy nothing.
+    let claim = claim?;
     let Body::Text(body) = response.body() else { return None };
     let etag = response.headers().get(ETAG).and_then(|value| value.to_str().ok()).map(str::to_string);
     let response = SavedResponse { status: response.status().as_u16(), body: body.clone(), etag };
-    claim.map(|claim| Completion { claim, response })
+    Some(Completion { claim, response })
 }
 
 /// Claims the key. Returns `None` when the key now belongs to this request, or else the earlier
