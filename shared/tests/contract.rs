@@ -46,6 +46,7 @@ async fn create_stores_and_reads_back<S: Store>(store: &S, team: &TeamId) {
         .await
         .unwrap();
 
+    assert_eq!(store.customer(team, &created.id).await.unwrap(), Some(created.clone()));
     let details = store.customer_details(team, &created.id).await.unwrap().unwrap();
     assert_eq!(details.customer, created);
     assert_eq!(details.customer.tags, vec!["vip"]);
@@ -171,6 +172,7 @@ async fn delete_removes_everything<S: Store>(store: &S, team: &TeamId) {
     assert_eq!(deleted.id, created.id);
 
     assert_eq!(store.customer_details(team, &created.id).await.unwrap(), None);
+    assert_eq!(store.customer(team, &created.id).await.unwrap(), None);
     assert_eq!(store.delete_customer(team, &created.id).await.unwrap_err(), StoreError::NotFound);
     let email = shared::model::Email::parse("gone@example.test").unwrap();
     assert_eq!(store.customer_id_by_email(team, &email).await.unwrap(), None);
@@ -398,6 +400,7 @@ async fn teams_are_isolated<S: Store>(store: &S, team_a: &TeamId) {
     let created = store.create_customer(team_a, new_customer(json!({"email": "mine@example.test", "first": "Mia"})), None).await.unwrap();
     store.put_field(team_a, CUSTOMER, &field(json!({"key": "attr-x", "name": "X", "type": "text"}))).await.unwrap();
 
+    assert_eq!(store.customer(&team_b, &created.id).await.unwrap(), None);
     assert_eq!(store.customer_details(&team_b, &created.id).await.unwrap(), None);
     let email = shared::model::Email::parse("mine@example.test").unwrap();
     assert_eq!(store.customer_id_by_email(&team_b, &email).await.unwrap(), None);

@@ -10,6 +10,13 @@
 //! functions' work unchanged. Every response is checked for its status and for a value from the
 //! seeded records, and the benchmark fails when any response is wrong.
 //!
+//! The long run of a write function replaces its customer every `--rotate-every` invocations:
+//! the bench creates a new customer for the events to name and deletes the previous one with
+//! everything the writes added. moto copies the table for each transaction step and keeps every
+//! copy, so a table that grew by 10,000 records would slow each write tenfold and fill the
+//! machine's memory. With the rotation, moto's speed and growth per write stay the same through
+//! the run, while the function process lives on.
+//!
 //! Cold starts are interleaved: each round starts the baseline and then every function once, so
 //! noise from other processes on the machine affects the baseline and the functions alike.
 
@@ -25,8 +32,11 @@ use clap::Parser;
 use serde_json::{json, Value};
 use shared::auth::dynamo::DynamoKeys;
 use shared::auth::{KeyStore, NewKey};
-use shared::model::{CustomerChange, FieldScope, OrganizationChange};
-use shared::store::Store;
+use shared::model::{CustomerChange, FieldScope, OrganizationChange, TeamId};
+use shared::store::dynamo::DynamoStore;
+use shared::store::s3::S3Avatars;
+use shared::store::{AvatarStore, Store};
+use shared::App;
 use shared::testing::{moto_app, moto_endpoint, team, EVENT_CUSTOMER_ID, EVENT_TEAM};
 
 /// Measures the cold start and warm latency of each function binary.
@@ -66,6 +76,10 @@ struct Args {
     /// Folder of `cargo lambda build --release --arm64` output, for binary sizes.
     #[arg(long, default_value = "target/lambda")]
     lambda_dir: PathBuf,
+
+    /// Invocations of a write function between two replacements of the customer it writes to.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    rotate_every: u64,
 }
 
 const ORGANIZATION_FIXTURE_ID: &str = "0190a1b2c3d4e5f60718293a4b5c6d70";
@@ -79,12 +93,54 @@ struct Case {
     status: &'static str,
     /// Text that the response body must contain, such as a seeded record's id.
     contains: String,
+    /// Whether the event names the customer of [`WriteTarget`].
+    writes: bool,
 }
 
 impl Case {
     fn new(name: &str, event: Bytes, status: &'static str, contains: &str) -> Self {
-        Self { name: name.to_string(), event, status, contains: contains.to_string() }
+        Self { name: name.to_string(), event, status, contains: contains.to_string(), writes: false }
     }
+
+    fn writing(name: &str, event: Bytes, contains: &str) -> Self {
+        Self { writes: true, ..Self::new(name, event, "200", contains) }
+    }
+}
+
+/// The customer that the write functions' events name, replaced during long runs.
+struct WriteTarget {
+    app: App<DynamoStore, S3Avatars>,
+    team: TeamId,
+    /// The customer that the cases' events name.
+    seeded: String,
+    /// The customer that the events of the current run name.
+    id: String,
+    created: usize,
+}
+
+impl WriteTarget {
+    /// Creates the next customer and returns `event` with the seeded customer's id replaced by
+    /// the new one's, then deletes the previous customer with its interactions, notes and avatar.
+    async fn rotate(&mut self, event: &Bytes) -> Result<Bytes, Box<dyn std::error::Error>> {
+        self.created += 1;
+        let next = create_written(&self.app, &self.team, self.created).await?;
+        let text = String::from_utf8_lossy(event).replace(&self.seeded, &next);
+
+        let previous = self.app.store.delete_customer(&self.team, &self.id).await?;
+        if let Some(key) = previous.avatar_key {
+            self.app.avatars.delete(&key).await?;
+        }
+        self.id = next;
+        Ok(Bytes::from(text))
+    }
+}
+
+/// Stores the customer that write events name, with an email numbered by `n`.
+async fn create_written(app: &App<DynamoStore, S3Avatars>, team: &TeamId, n: usize) -> Result<String, Box<dyn std::error::Error>> {
+    let body = json!({"email": format!("writes-{n}@example.com"), "first": "Wanda", "last": "Writes"});
+    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(|errors| format!("invalid seed record: {errors:?}"))?;
+    let new = change.into_new(&[]).map_err(|errors| format!("invalid seed record: {errors:?}"))?;
+    Ok(app.store.create_customer(team, new, None).await?.id)
 }
 
 /// Figures of one function.
@@ -102,7 +158,7 @@ struct Figures {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let (mut env, cases) = seed(&args.events_dir).await?;
+    let (mut env, cases, mut target) = seed(&args.events_dir).await?;
     let empty_dir = std::env::temp_dir().join("coldstart-empty-cert-dir");
     std::fs::create_dir_all(&empty_dir)?;
     let cert_dir = args.cert_dir.clone().unwrap_or(empty_dir);
@@ -121,7 +177,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut wrong = Vec::new();
     let mut baseline_figures = None;
     for (case, (inits, firsts, cold_wrong)) in chosen.iter().zip(colds) {
-        let mut figures = measure(&args.bin_dir.join(&case.name), &env, case, args.invocations).await?;
+        let rotation = case.writes.then_some((&mut target, args.rotate_every));
+        let mut figures = measure(&args.bin_dir.join(&case.name), &env, case, args.invocations, rotation).await?;
         figures.init = percentile(&inits, 0.5);
         figures.first = percentile(&firsts, 0.5);
         figures.wrong += cold_wrong;
@@ -149,7 +206,7 @@ async fn cold_starts(
     let mut results: Vec<(Vec<Duration>, Vec<Duration>, usize)> = cases.iter().map(|_| Default::default()).collect();
     for _ in 0..args.starts {
         for (case, result) in cases.iter().zip(results.iter_mut()) {
-            let cold = measure(&args.bin_dir.join(&case.name), env, case, 1).await?;
+            let cold = measure(&args.bin_dir.join(&case.name), env, case, 1, None).await?;
             result.0.push(cold.init);
             result.1.push(cold.first);
             result.2 += cold.wrong;
@@ -163,8 +220,8 @@ async fn cold_starts(
 }
 
 /// Creates a table, a bucket and the records the fixtures name, and returns the functions'
-/// environment and each function's case.
-async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), Box<dyn std::error::Error>> {
+/// environment, each function's case and the customer that write events name.
+async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>, WriteTarget), Box<dyn std::error::Error>> {
     let app = moto_app().await;
     let team = team(EVENT_TEAM);
     let invalid = |errors: shared::model::FieldErrors| format!("invalid seed record: {errors:?}");
@@ -173,9 +230,7 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), B
     let body = json!({"email": "jdoe@example.com", "first": "John", "last": "Doe", "organizationId": organization.id, "tags": ["vip"]});
     let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
     let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?, None).await?;
-    let body = json!({"email": "writes@example.com", "first": "Wanda", "last": "Writes"});
-    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
-    let written = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?, None).await?;
+    let written = create_written(&app, &team, 0).await?;
     let definition = json!({"key": "attr-source", "name": "Source", "type": "text"});
     let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid)?;
     app.store.put_field(&team, FieldScope::Customer, &field).await?;
@@ -191,18 +246,18 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), B
     let mut authorizer: Value = serde_json::from_str(&read("authorizer-request.json")?)?;
     authorizer["headers"]["authorization"] = json!(format!("Bearer {}", key.secret));
     let read_ids = |name: &str| read(name).map(|text| with_ids(text, &customer.id));
-    let write_ids = |name: &str| read(name).map(|text| with_ids(text, &written.id));
+    let write_ids = |name: &str| read(name).map(|text| with_ids(text, &written));
     let cases = vec![
         Case::new("root", read_ids("root.json")?, "200", "Meiosis customer API"),
         Case::new("customers", read_ids("customers-list.json")?, "200", &customer.id),
         Case::new("customer", read_ids("customer-get.json")?, "200", "Company Co Inc"),
         Case::new("fields", read_ids("fields-list.json")?, "200", "attr-source"),
-        Case::new("avatar", write_ids("avatar-upload.json")?, "200", "File Uploaded"),
+        Case::writing("avatar", write_ids("avatar-upload.json")?, "File Uploaded"),
         Case::new("latest", read_ids("latest.json")?, "200", &customer.id),
         // The writes of `avatar` and `track` soon fill the feed, so either customer may be listed.
         Case::new("activity", read_ids("activity.json")?, "200", "@example.com"),
-        Case::new("notes", write_ids("notes-add.json")?, "200", "Note added"),
-        Case::new("track", write_ids("track.json")?, "200", "Interaction recorded"),
+        Case::writing("notes", write_ids("notes-add.json")?, "Note added"),
+        Case::writing("track", write_ids("track.json")?, "Interaction recorded"),
         Case::new("organizations", read_ids("organizations-list.json")?, "200", &organization.id),
         Case::new("organization", read_ids("organization-get.json")?, "200", &customer.id),
         Case::new("authorizer", Bytes::from(authorizer.to_string()), "authorized", EVENT_TEAM),
@@ -221,12 +276,21 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>), B
         ("AWS_LAMBDA_LOG_FORMAT".to_string(), "JSON".to_string()),
         ("AWS_LAMBDA_LOG_LEVEL".to_string(), "INFO".to_string()),
     ];
-    Ok((env, cases))
+    let target = WriteTarget { app, team, seeded: written.clone(), id: written, created: 0 };
+    Ok((env, cases, target))
 }
 
 /// Starts `binary`, waits for its first poll, then invokes it `invocations` times with the
-/// case's event and checks each response.
-async fn measure(binary: &Path, env: &[(String, String)], case: &Case, invocations: usize) -> Result<Figures, Box<dyn std::error::Error>> {
+/// case's event and checks each response. With a `rotation`, the event names a new customer
+/// before the first invocation and again after every so many, between invocations and outside
+/// their timings.
+async fn measure(
+    binary: &Path,
+    env: &[(String, String)],
+    case: &Case,
+    invocations: usize,
+    mut rotation: Option<(&mut WriteTarget, u64)>,
+) -> Result<Figures, Box<dyn std::error::Error>> {
     let mut api = RuntimeApi::start().await?;
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_string();
     let mut command = Command::new(binary);
@@ -252,8 +316,14 @@ async fn measure(binary: &Path, env: &[(String, String)], case: &Case, invocatio
     let mut latencies = Vec::with_capacity(invocations);
     let mut statuses = BTreeMap::new();
     let mut wrong = 0;
-    for _ in 0..invocations {
-        let (sent, answer) = api.invoke(case.event.clone()).await.ok_or_else(|| format!("{name} stopped answering"))?;
+    let mut event = case.event.clone();
+    for done in 0..invocations as u64 {
+        if let Some((target, every)) = rotation.as_mut() {
+            if done % *every == 0 {
+                event = target.rotate(&case.event).await?;
+            }
+        }
+        let (sent, answer) = api.invoke(event.clone()).await.ok_or_else(|| format!("{name} stopped answering"))?;
         latencies.push(answer.at - sent);
         let (status, body) = status_and_body(&answer.body, answer.is_error);
         if status != case.status || !body.contains(&case.contains) {

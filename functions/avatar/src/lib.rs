@@ -21,7 +21,7 @@ pub async fn handle<S: Store, A: AvatarStore>(app: &App<S, A>, request: Request)
 async fn upload<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest, claim: Option<KeyClaim>) -> Result<ApiResponse, ApiError> {
     let image = read_image(request).await?;
     let id = app.customer_id(&request.team, request.parameter()).await?;
-    let Some(before) = app.store.customer_details(&request.team, &id).await? else {
+    let Some(before) = app.store.customer(&request.team, &id).await? else {
         return Err(ApiError::not_found("Customer"));
     };
 
@@ -45,7 +45,7 @@ async fn upload<S: Store, A: AvatarStore>(app: &App<S, A>, request: &ApiRequest,
             });
         }
     }
-    if let Some(previous) = &before.customer.avatar_key {
+    if let Some(previous) = &before.avatar_key {
         remove_quietly(app, previous).await;
     }
     Ok(response)

@@ -102,6 +102,9 @@ pub trait Store: Send + Sync + 'static {
         completion: Option<&Completion>,
     ) -> impl Future<Output = Result<Customer, StoreError>> + Send;
 
+    /// Returns the customer record alone, without its interactions and notes.
+    fn customer(&self, team: &TeamId, id: &str) -> impl Future<Output = Result<Option<Customer>, StoreError>> + Send;
+
     /// Returns the customer with its interactions and notes, newest first.
     fn customer_details(
         &self,

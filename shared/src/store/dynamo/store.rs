@@ -214,6 +214,10 @@ impl Store for DynamoStore {
 
     // NOTE: this reads every interaction and note of the customer, but responses list only the
     // newest 100 of each. A long history costs more read capacity than the response needs.
+    async fn customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
+        self.get_customer(team, id).await
+    }
+
     async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
         let request = self
             .client

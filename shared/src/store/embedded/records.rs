@@ -101,6 +101,10 @@ impl Store for EmbeddedStore {
         })
     }
 
+    async fn customer(&self, team: &TeamId, id: &str) -> Result<Option<Customer>, StoreError> {
+        Ok(self.read(team, |data| data.customers.get(id).cloned()))
+    }
+
     async fn customer_details(&self, team: &TeamId, id: &str) -> Result<Option<CustomerDetails>, StoreError> {
         Ok(self.read(team, |data| {
             let customer = data.customers.get(id)?.clone();
