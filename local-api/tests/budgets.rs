@@ -188,11 +188,15 @@ async fn latest_and_activity_read_one_query(team: &Team) {
 
     let response = latest::handle(&team.app, request(&event("latest.json"))).await;
     assert_eq!(read(response).0, 200);
-    assert_eq!(team.meter.take().calls, ["Query"]);
+    let reads = team.meter.take();
+    assert_eq!(reads.calls, ["Query"]);
+    assert_eq!(reads.consistent_index_queries, 0, "DynamoDB rejects consistent reads of an index");
 
     let response = activity::handle(&team.app, request(&event("activity.json"))).await;
     assert_eq!(read(response).0, 200);
-    assert_eq!(team.meter.take().calls, ["Query", "BatchGetItem"]);
+    let reads = team.meter.take();
+    assert_eq!(reads.calls, ["Query", "BatchGetItem"]);
+    assert_eq!(reads.consistent_index_queries, 0, "DynamoDB rejects consistent reads of an index");
 }
 
 fn big_fields() -> Vec<FieldDefinition> {

@@ -95,3 +95,15 @@ async fn unknown_customer_is_404<S: Store, A: AvatarStore>(app: &App<S, A>) {
 }
 
 shared::on_both_stores!(upload_is_byte_identical, new_upload_replaces_old_object, non_images_are_rejected, unknown_customer_is_404);
+
+/// An S3 URL is presigned for one hour, however long the signing credentials last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_urls_expire_after_an_hour() {
+    let app = shared::testing::moto_app().await;
+    let id = create_customer(&app, json!({"email": "expiry@example.com"})).await;
+
+    let (status, body) = call(&app, &event_for_customer("avatar-upload.json", &id)).await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(url.contains("X-Amz-Expires=3600"), "{url}");
+}

@@ -27,6 +27,9 @@ pub struct Reads {
     pub bytes: u64,
     /// Read capacity units, in halves.
     rcu_halves: u64,
+    /// Queries of a secondary index that asked for a strongly consistent read. DynamoDB rejects
+    /// them with a ValidationException on a global secondary index, and so does moto 5.2.
+    pub consistent_index_queries: u64,
 }
 
 impl Reads {
@@ -58,6 +61,8 @@ impl ReadMeter {
 struct Call {
     operation: &'static str,
     consistent: bool,
+    /// A Query of a secondary index with a strongly consistent read.
+    consistent_index: bool,
 }
 
 impl Storable for Call {
@@ -77,15 +82,18 @@ impl Intercept for ReadMeter {
         let input = context.input();
         let call = (|| {
             if let Some(query) = input.downcast_ref::<QueryInput>() {
+                let consistent = query.consistent_read == Some(true);
                 return Call {
                     operation: "Query",
-                    consistent: query.consistent_read == Some(true),
+                    consistent,
+                    consistent_index: consistent && query.index_name.is_some(),
                 };
             }
             if let Some(get) = input.downcast_ref::<GetItemInput>() {
                 return Call {
                     operation: "GetItem",
                     consistent: get.consistent_read == Some(true),
+                    consistent_index: false,
                 };
             }
             if let Some(batch) = input.downcast_ref::<BatchGetItemInput>() {
@@ -97,17 +105,20 @@ impl Intercept for ReadMeter {
                 return Call {
                     operation: "BatchGetItem",
                     consistent,
+                    consistent_index: false,
                 };
             }
             if input.downcast_ref::<TransactWriteItemsInput>().is_some() {
                 return Call {
                     operation: "TransactWriteItems",
                     consistent: false,
+                    consistent_index: false,
                 };
             }
             Call {
                 operation: "Other",
                 consistent: false,
+                consistent_index: false,
             }
         })();
         cfg.interceptor_state().store_put(call);
@@ -123,9 +134,13 @@ impl Intercept for ReadMeter {
         let call = cfg.load::<Call>().cloned().unwrap_or(Call {
             operation: "Other",
             consistent: false,
+            consistent_index: false,
         });
         let mut reads = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         reads.calls.push(call.operation);
+        if call.consistent_index {
+            reads.consistent_index_queries += 1;
+        }
         let Ok(output) = context.output_or_error() else {
             return Ok(());
         };
