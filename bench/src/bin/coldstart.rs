@@ -77,8 +77,8 @@ struct Args {
     #[arg(long, default_value = "target/lambda")]
     lambda_dir: PathBuf,
 
-    /// Folder for each function's log of its long run (`<function>.log`). The logs are discarded
-    /// when it is not given.
+    /// Folder for each function's log of its long run (`<function>.log`). Without it, the logs
+    /// are discarded.
     #[arg(long)]
     log_dir: Option<PathBuf>,
 
@@ -140,11 +140,15 @@ impl WriteTarget {
     }
 }
 
+fn invalid_seed(errors: shared::model::FieldErrors) -> String {
+    format!("invalid seed record: {errors:?}")
+}
+
 /// Stores the customer that write events name, with an email numbered by `n`.
 async fn create_written(app: &App<DynamoStore, S3Avatars>, team: &TeamId, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let body = json!({"email": format!("writes-{n}@example.com"), "first": "Wanda", "last": "Writes"});
-    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(|errors| format!("invalid seed record: {errors:?}"))?;
-    let new = change.into_new(&[]).map_err(|errors| format!("invalid seed record: {errors:?}"))?;
+    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid_seed)?;
+    let new = change.into_new(&[]).map_err(invalid_seed)?;
     Ok(app.store.create_customer(team, new, None).await?.id)
 }
 
@@ -230,15 +234,14 @@ async fn cold_starts(
 async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>, WriteTarget), Box<dyn std::error::Error>> {
     let app = moto_app().await;
     let team = team(EVENT_TEAM);
-    let invalid = |errors: shared::model::FieldErrors| format!("invalid seed record: {errors:?}");
-    let organization = OrganizationChange::from_body(json!({"name": "Company Co Inc"}).as_object().unwrap(), &[]).map_err(invalid)?;
-    let organization = app.store.create_organization(&team, organization.into_new(&[]).map_err(invalid)?, None).await?;
+    let organization = OrganizationChange::from_body(json!({"name": "Company Co Inc"}).as_object().unwrap(), &[]).map_err(invalid_seed)?;
+    let organization = app.store.create_organization(&team, organization.into_new(&[]).map_err(invalid_seed)?, None).await?;
     let body = json!({"email": "jdoe@example.com", "first": "John", "last": "Doe", "organizationId": organization.id, "tags": ["vip"]});
-    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid)?;
-    let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid)?, None).await?;
+    let change = CustomerChange::from_body(body.as_object().unwrap(), &[]).map_err(invalid_seed)?;
+    let customer = app.store.create_customer(&team, change.into_new(&[]).map_err(invalid_seed)?, None).await?;
     let written = create_written(&app, &team, 0).await?;
     let definition = json!({"key": "attr-source", "name": "Source", "type": "text"});
-    let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid)?;
+    let field = shared::model::FieldDefinition::from_body(definition.as_object().unwrap()).map_err(invalid_seed)?;
     app.store.put_field(&team, FieldScope::Customer, &field).await?;
     let keys = DynamoKeys::new(app.store.clone());
     keys.create_team(&team, "Events").await?;
@@ -287,9 +290,9 @@ async fn seed(events_dir: &Path) -> Result<(Vec<(String, String)>, Vec<Case>, Wr
 }
 
 /// Starts `binary`, waits for its first poll, then invokes it `invocations` times with the
-/// case's event and checks each response. With a `rotation`, the event names a new customer
-/// before the first invocation and again after every so many, between invocations and outside
-/// their timings.
+/// case's event and checks each response. With a `rotation` of `(target, every)`, the event
+/// names a new customer before the first invocation and again every `every` invocations, between
+/// invocations and outside their timings.
 async fn measure(
     binary: &Path,
     env: &[(String, String)],
